@@ -1,0 +1,165 @@
+// The API's configuration: parsed once at start-up into a typed object. This is the only
+// module that reads the environment. Every problem is reported at once, in one message.
+import process from "node:process";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+import { parseRate } from "./lib/rate.ts";
+
+type RawEnv = Record<string, string | undefined>;
+
+const WEAK_SECRETS = new Set(["change-me", "changeme", "secret", "dev-secret", "password"]);
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const rate = (fallback: string) =>
+  z.string().default(fallback).transform((value, ctx) => {
+    try {
+      return parseRate(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+const list = z.string().default("").transform((value) =>
+  value.split(",").map((item) => item.trim()).filter(Boolean)
+);
+const bool = (fallback: boolean) =>
+  z.enum(["true", "false", "1", "0", "yes", "no"]).default(fallback ? "true" : "false")
+    .transform((value) => ["true", "1", "yes"].includes(value));
+
+const EnvSchema = z.object({
+  APP_ENV: z.enum(["development", "test", "production"]).default("production"),
+  HOST: z.string().default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  DB_POOL_MAX: positiveInt(10),
+  DB_CONNECT_TIMEOUT_SECONDS: positiveInt(3),
+  DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(500),
+  KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/)).min(1)),
+  KAFKA_CLIENT_ID: z.string().default("order-service-api"),
+  OUTBOX_SWEEP_INTERVAL_MS: positiveInt(5000),
+  OUTBOX_BATCH_SIZE: positiveInt(100),
+  JWT_SECRET_KEY: z.string().min(1),
+  JWT_HASHING_ALGORITHM: z.literal("HS256").default("HS256"),
+  JWT_ISSUER: z.string().min(1).default("order-service"),
+  JWT_AUDIENCE: z.string().min(1).default("order-service"),
+  JWT_ACCESS_TOKEN_EXPIRATION_MINUTES: positiveInt(30),
+  JWT_REFRESH_TOKEN_EXPIRATION_MINUTES: positiveInt(80),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+  PASSWORD_HASH_WORKERS: positiveInt(2),
+  RATE_LIMIT_ENABLED: bool(true),
+  SLOWAPI_RATELIMIT: rate("30/minute"),
+  LOGIN_RATELIMIT: rate("5/minute"),
+  TRUST_PROXY: bool(false),
+  ORDER_CACHE_TTL_SECONDS: positiveInt(300),
+  MAX_BODY_BYTES: positiveInt(64 * 1024),
+  LOGGING_LVL: z.string().default("INFO").transform((v) => v.toLowerCase()).pipe(
+    z.enum(["debug", "info", "warning", "warn", "error", "critical"]),
+  ),
+  CORS_ORIGINS: list,
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+}).superRefine((env, ctx) => {
+  const production = env.APP_ENV === "production";
+  const secret = env.JWT_SECRET_KEY;
+  if (env.APP_ENV !== "development" && (secret.length < 32 || WEAK_SECRETS.has(secret))) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["JWT_SECRET_KEY"],
+      message: "too weak outside development: use at least 32 random characters " +
+        "(openssl rand -base64 48)",
+    });
+  }
+  if (production && env.BCRYPT_COST < 12) {
+    ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be >= 12 in production" });
+  }
+});
+
+/** The original service's variable names, accepted where they map one to one. */
+const ALIASES: Record<string, string[]> = {
+  REDIS_URL: ["REDIS_DSN"],
+  KAFKA_BROKERS: ["BROKER_URL"],
+  PORT: ["SERVING_PORT"],
+  SLOWAPI_RATELIMIT: ["RATE_LIMIT"],
+  LOGGING_LVL: ["LOG_LEVEL"],
+  CORS_ORIGINS: ["CORS_ALLOW_ORIGINS", "BACKEND_CORS_ORIGINS"],
+};
+
+/** Builds DATABASE_URL from the original's DB_* parts when it is not given whole. */
+function databaseUrl(env: RawEnv): string | undefined {
+  if (env.DATABASE_URL) return env.DATABASE_URL;
+  if (!env.DB_HOST || !env.DB_NAME || !env.DB_USER) return undefined;
+  const user = encodeURIComponent(env.DB_USER);
+  const password = env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : "";
+  return `postgres://${user}${password}@${env.DB_HOST}:${env.DB_PORT ?? 5432}/${env.DB_NAME}`;
+}
+
+export function parseConfig(env: RawEnv) {
+  const merged: RawEnv = { ...env, DATABASE_URL: databaseUrl(env) };
+  for (const [name, aliases] of Object.entries(ALIASES)) {
+    merged[name] ??= aliases.map((alias) => env[alias]).find((value) => value !== undefined);
+  }
+  for (const [key, value] of Object.entries(merged)) if (value === "") delete merged[key];
+  const result = EnvSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) =>
+      `  - ${issue.path.join(".") || "(env)"}: ${issue.message}`
+    );
+    throw new ConfigError(`invalid configuration:\n${problems.join("\n")}`);
+  }
+  const e = result.data;
+  return {
+    env: e.APP_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    db: {
+      url: e.DATABASE_URL,
+      poolMax: e.DB_POOL_MAX,
+      connectTimeoutSeconds: e.DB_CONNECT_TIMEOUT_SECONDS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    },
+    redis: { url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID },
+    outbox: { sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    jwt: {
+      secret: e.JWT_SECRET_KEY,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSeconds: e.JWT_ACCESS_TOKEN_EXPIRATION_MINUTES * 60,
+      refreshTtlSeconds: e.JWT_REFRESH_TOKEN_EXPIRATION_MINUTES * 60,
+    },
+    passwords: { cost: e.BCRYPT_COST, workers: e.PASSWORD_HASH_WORKERS },
+    rateLimit: {
+      enabled: e.RATE_LIMIT_ENABLED,
+      general: e.SLOWAPI_RATELIMIT,
+      login: e.LOGIN_RATELIMIT,
+      trustProxy: e.TRUST_PROXY,
+    },
+    cacheTtlSeconds: e.ORDER_CACHE_TTL_SECONDS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    logLevel: e.LOGGING_LVL === "warn" ? "warning" : e.LOGGING_LVL,
+    corsOrigins: e.CORS_ORIGINS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  } as const;
+}
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** The process environment with `.env` (if present) underneath: real variables win. */
+export function readEnv(dotenvPath = ".env"): RawEnv {
+  let fromFile: RawEnv = {};
+  try {
+    fromFile = parseEnv(Deno.readTextFileSync(dotenvPath)) as RawEnv;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return { ...fromFile, ...process.env };
+}
+
+export function loadConfig(): Config {
+  return parseConfig(readEnv());
+}

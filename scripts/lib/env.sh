@@ -1,0 +1,23 @@
+# Shared by the scripts: PATH with the project's CLIs, and the environment in the order
+# "already set" > .env > the local services started by `deno task services:up`.
+export PATH="$PWD/.tools/node_modules/.bin:$PWD/node_modules/.bin:$PATH" DENO_NO_UPDATE_CHECK=1
+
+load_env() {
+  local file line key value
+  for file in .env .data/services.env; do
+    [ -f "$file" ] || continue
+    while IFS= read -r line || [ -n "$line" ]; do
+      [[ "$line" =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+      key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+      value=${value%\"} value=${value#\"}
+      [ -n "${!key+x}" ] || export "$key=$value"
+    done <"$file"
+  done
+}
+
+# dbmate insists on an explicit sslmode for a URL without TLS.
+dbmate_url() {
+  local url=${DATABASE_URL:?DATABASE_URL is not set: run deno task services:up or set it}
+  case "$url" in *sslmode=*) ;; *\?*) url="$url&sslmode=disable" ;; *) url="$url?sslmode=disable" ;; esac
+  printf '%s' "$url"
+}
