@@ -1,0 +1,48 @@
+// PostgreSQL access: one postgres.js pool per process, and the start-up migration check.
+import postgres from "postgres";
+import type { Config } from "./config.ts";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+
+export function createSql(config: Config["db"]): Sql {
+  return postgres(config.url, {
+    max: config.poolMax,
+    // Fail fast when PostgreSQL is down, so requests answer 503 instead of hanging.
+    connect_timeout: config.connectTimeoutSeconds,
+    idle_timeout: 60,
+    connection: {
+      statement_timeout: config.statementTimeoutMs,
+      idle_in_transaction_session_timeout: 30_000,
+      application_name: "order-service-api",
+    },
+    onnotice: () => {},
+  });
+}
+
+export class NotMigratedError extends Error {
+  override name = "NotMigratedError";
+}
+
+/** Refuses to run against a database missing any migration in db/migrations. */
+export async function assertMigrated(sql: Sql, migrationsDir: URL): Promise<void> {
+  const expected: string[] = [];
+  for (const entry of Deno.readDirSync(migrationsDir)) {
+    const version = /^(\d+)_.*\.sql$/.exec(entry.name)?.[1];
+    if (version) expected.push(version);
+  }
+  const [{ exists }] = await sql<{ exists: boolean }[]>`
+    select to_regclass('public.schema_migrations') is not null as exists`;
+  const applied = exists
+    ? new Set((await sql<{ version: string }[]>`select version from schema_migrations`)
+      .map((row) => row.version))
+    : new Set<string>();
+  const missing = expected.filter((version) => !applied.has(version)).sort();
+  if (missing.length > 0) {
+    throw new NotMigratedError(
+      `the database is not migrated (missing ${missing.join(", ")}): run \`deno task migrate\``,
+    );
+  }
+}
+
+export const MIGRATIONS_DIR = new URL("../db/migrations/", import.meta.url);

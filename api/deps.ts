@@ -1,0 +1,35 @@
+// Builds and tears down the process's connections: one place for main.ts and the tests.
+import { createPasswords } from "./auth/passwords.ts";
+import { createTokens } from "./auth/tokens.ts";
+import type { Config } from "./config.ts";
+import { createSql } from "./db.ts";
+import { createLogger, type Log } from "./lib/logger.ts";
+import { createOrderCache } from "./orders/cache.ts";
+import { findOrder } from "./orders/repo.ts";
+import { createRedis } from "./redis.ts";
+import type { AppDeps } from "./types.ts";
+
+export function createDeps(config: Config, log: Log = createLogger(config.logLevel)) {
+  const sql = createSql(config.db);
+  const redis = createRedis(config.redis, log);
+  const deps: AppDeps = {
+    config,
+    sql,
+    redis,
+    log,
+    cache: createOrderCache({
+      redis,
+      log,
+      ttlSeconds: config.cacheTtlSeconds,
+      reload: (id) => findOrder(sql, id),
+    }),
+    passwords: createPasswords(config.passwords),
+    tokens: createTokens(config.jwt),
+  };
+  async function close() {
+    deps.cache.close();
+    deps.passwords.close();
+    await Promise.allSettled([redis.close(), sql.end({ timeout: 5 })]);
+  }
+  return { deps, close };
+}

@@ -1,0 +1,26 @@
+// Structured JSON logs, one object per line on stdout. Never pass secrets in fields.
+export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
+export type Log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
+
+const ORDER: Record<LogLevel, number> = {
+  debug: 10,
+  info: 20,
+  warning: 30,
+  error: 40,
+  critical: 50,
+};
+
+export function createLogger(minLevel: LogLevel, write = (line: string) => console.log(line)): Log {
+  const min = ORDER[minLevel];
+  return (level, msg, fields = {}) => {
+    if (ORDER[level] < min) return;
+    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+  };
+}
+
+export function errorFields(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) {
+    return { error: error.message, error_name: error.name, stack: error.stack };
+  }
+  return { error: String(error) };
+}

@@ -1,0 +1,54 @@
+// Production entry point: config, dependencies, migration check, HTTP server, outbox relay,
+// and a graceful shutdown on SIGTERM/SIGINT.
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
+import { createDeps } from "./deps.ts";
+import { createLogger, errorFields } from "./lib/logger.ts";
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  Deno.exit(2);
+}
+const log = createLogger(config.logLevel);
+const { deps, close } = createDeps(config, log);
+
+try {
+  await assertMigrated(deps.sql, MIGRATIONS_DIR);
+} catch (error) {
+  log("critical", error instanceof NotMigratedError ? error.message : "cannot reach PostgreSQL", {
+    ...errorFields(error),
+  });
+  await close();
+  Deno.exit(1);
+}
+
+const app = createApp(deps);
+const server = Deno.serve({
+  hostname: config.host,
+  port: config.port,
+  onListen: ({ hostname, port }) => log("info", "listening", { hostname, port, env: config.env }),
+}, (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }));
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log("info", "shutting down", { signal });
+  const deadline = setTimeout(() => {
+    log("error", "shutdown timed out; exiting");
+    Deno.exit(1);
+  }, config.shutdownTimeoutMs);
+  // Stop accepting, let in-flight requests finish, then close pools.
+  await server.shutdown();
+  await close();
+  clearTimeout(deadline);
+  log("info", "stopped");
+  Deno.exit(0);
+}
+Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));

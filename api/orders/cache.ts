@@ -1,0 +1,86 @@
+// Read-through cache of orders in Redis under `order:<id>`. Every entry carries the row's
+// version and a Lua script refuses to replace a newer version with an older one, so a slow
+// cache fill racing a PATCH can never bring back data older than the last commit.
+import type { Log } from "../lib/logger.ts";
+import type { Redis } from "../redis.ts";
+import type { Order } from "./model.ts";
+
+const PUT_IF_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local version = tonumber(string.match(current, '^(%d+)|'))
+  if version and version >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+export interface VersionedOrder {
+  order: Order;
+  version: number;
+}
+
+export interface OrderCache {
+  get(id: string): Promise<Order | null>;
+  put(entry: VersionedOrder): Promise<void>;
+  close(): void;
+}
+
+export const cacheKey = (id: string) => `order:${id}`;
+
+/**
+ * `reload` fetches the committed row again; it is used to repair entries whose update failed
+ * while Redis was unreachable, once Redis answers again.
+ */
+export function createOrderCache(opts: {
+  redis: Redis;
+  ttlSeconds: number;
+  log: Log;
+  reload: (id: string) => Promise<VersionedOrder | null>;
+  retryIntervalMs?: number;
+}): OrderCache {
+  const { redis, ttlSeconds, log } = opts;
+  const toRepair = new Set<string>();
+
+  async function write(entry: VersionedOrder) {
+    await redis.client().eval(PUT_IF_NEWER, {
+      keys: [cacheKey(entry.order.id)],
+      arguments: [String(entry.version), JSON.stringify(entry.order), String(ttlSeconds)],
+    });
+  }
+
+  const timer = setInterval(async () => {
+    for (const id of [...toRepair]) {
+      try {
+        const entry = await opts.reload(id);
+        if (entry) await write(entry);
+        else await redis.client().del(cacheKey(id));
+        toRepair.delete(id);
+      } catch {
+        return; // still down; try again next tick
+      }
+    }
+  }, opts.retryIntervalMs ?? 1_000);
+
+  return {
+    async get(id) {
+      try {
+        const raw = await redis.client().get(cacheKey(id));
+        if (!raw) return null;
+        return JSON.parse(raw.slice(raw.indexOf("|") + 1)) as Order;
+      } catch (error) {
+        log("debug", "cache read failed; using PostgreSQL", { error: String(error) });
+        return null;
+      }
+    },
+    async put(entry) {
+      try {
+        await write(entry);
+      } catch (error) {
+        // The entry may now be stale: repair it as soon as Redis is back.
+        if (toRepair.size < 100_000) toRepair.add(entry.order.id);
+        log("debug", "cache write failed; will repair", { error: String(error) });
+      }
+    },
+    close: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,76 @@
+// POST /orders with optional Idempotency-Key. A transaction-scoped advisory lock on
+// (user, key) admits one request at a time: a concurrent duplicate gets 409 at once, and a
+// later retry finds the committed first response. No check-then-insert race is possible.
+import type { Sql } from "../db.ts";
+import { ProblemError } from "../lib/problem.ts";
+import type { VersionedOrder } from "./cache.ts";
+import type { Order } from "./model.ts";
+import { insertOrderWithEvent } from "./repo.ts";
+
+export interface CreateOrderInput {
+  creatorId: string;
+  items: Record<string, unknown>;
+  orderPrice: number;
+}
+
+export type CreateOrderResult =
+  | { replayed: false; entry: VersionedOrder }
+  | { replayed: true; order: Order };
+
+/** Canonical JSON (sorted keys) so the same body in another key order counts as the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+async function requestHash(input: CreateOrderInput): Promise<string> {
+  const text = canonical({ items: input.items, order_price: input.orderPrice });
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function createOrder(
+  sql: Sql,
+  input: CreateOrderInput,
+  idempotencyKey?: string,
+): Promise<CreateOrderResult> {
+  if (idempotencyKey === undefined) {
+    return { replayed: false, entry: await sql.begin((tx) => insertOrderWithEvent(tx, input)) };
+  }
+  const hash = await requestHash(input);
+  return await sql.begin(async (tx): Promise<CreateOrderResult> => {
+    const [{ locked }] = await tx<{ locked: boolean }[]>`
+      select pg_try_advisory_xact_lock(hashtext(${input.creatorId}), hashtext(${idempotencyKey}))
+        as locked`;
+    if (!locked) {
+      throw new ProblemError(409, "A request with this Idempotency-Key is still in progress.", {}, {
+        "Retry-After": "1",
+      });
+    }
+    const [previous] = await tx<{ request_hash: string; response_body: Order; fresh: boolean }[]>`
+      select request_hash, response_body, created_at > now() - interval '24 hours' as fresh
+      from idempotency_keys where user_id = ${input.creatorId} and key = ${idempotencyKey}`;
+    if (previous?.fresh) {
+      if (previous.request_hash !== hash) {
+        throw new ProblemError(
+          422,
+          "This Idempotency-Key was already used with a different request body.",
+          { errors: [{ path: "Idempotency-Key", message: "reused with a different body" }] },
+        );
+      }
+      return { replayed: true, order: previous.response_body };
+    }
+    const entry = await insertOrderWithEvent(tx, input);
+    await tx`
+      insert into idempotency_keys (user_id, key, request_hash, response_status, response_body)
+      values (${input.creatorId}, ${idempotencyKey}, ${hash}, 201, ${tx.json(entry.order as never)})
+      on conflict (user_id, key) do update
+        set request_hash = excluded.request_hash, response_status = 201,
+            response_body = excluded.response_body, created_at = now()`;
+    return { replayed: false, entry };
+  });
+}

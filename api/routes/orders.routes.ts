@@ -1,0 +1,117 @@
+// Route definitions for /orders: request schemas, responses and statuses, in one place.
+import { createRoute, z } from "@hono/zod-openapi";
+import { OrderStatus } from "../events/order-created.ts";
+import { BEARER, COMMON_PROBLEMS, problems } from "../lib/openapi.ts";
+import { requireContentType } from "../middleware/content-type.ts";
+import { OrderSchema } from "../orders/model.ts";
+
+const MAX_PRICE = 999_999_999_999.99; // NUMERIC(14,2)
+
+export const CreateOrderBody = z.object({
+  items: z.record(z.string().max(200), z.unknown())
+    .refine((items) => Object.keys(items).length <= 500, "at most 500 entries")
+    .openapi({ example: { sku_123: 2, sku_456: 1 } }),
+  order_price: z.number().nonnegative().max(MAX_PRICE)
+    .refine((price) => Math.round(price * 100) / 100 === price, "at most 2 decimal places")
+    .openapi({ example: 49.9 }),
+}).strict().openapi("CreateOrder");
+
+const OrderIdParam = z.object({
+  order_id: z.uuid().openapi({ param: { name: "order_id", in: "path" } }),
+});
+
+export const PageSchema = z.object({
+  items: z.array(OrderSchema),
+  page: z.number().int(),
+  page_size: z.number().int(),
+  total_items: z.number().int(),
+  total_pages: z.number().int(),
+}).openapi("OrderPage");
+
+const orderJson = (description: string) => ({
+  description,
+  content: { "application/json": { schema: OrderSchema } },
+});
+
+export const createOrderRoute = createRoute({
+  method: "post",
+  path: "/orders",
+  tags: ["orders"],
+  summary: "Create an order for the caller",
+  security: BEARER,
+  middleware: [requireContentType("json")] as const,
+  request: {
+    headers: z.object({
+      "idempotency-key": z.string().min(1).max(255).optional().openapi({
+        param: { name: "Idempotency-Key", in: "header" },
+        description: "Retries with the same key and body within 24 h replay the first response.",
+      }),
+    }),
+    body: { required: true, content: { "application/json": { schema: CreateOrderBody } } },
+  },
+  responses: {
+    201: {
+      ...orderJson("Created (or replayed from an earlier request with the same key)"),
+      headers: z.object({ Location: z.string() }),
+    },
+    ...problems(...COMMON_PROBLEMS, 401, 409, 413, 415),
+  },
+});
+
+export const getOrderRoute = createRoute({
+  method: "get",
+  path: "/orders/{order_id}",
+  tags: ["orders"],
+  summary: "Get one of the caller's orders",
+  security: BEARER,
+  request: { params: OrderIdParam },
+  responses: { 200: orderJson("The order"), ...problems(...COMMON_PROBLEMS, 401, 404) },
+});
+
+export const patchOrderRoute = createRoute({
+  method: "patch",
+  path: "/orders/{order_id}",
+  tags: ["orders"],
+  summary: "Change an order's status",
+  description: "PENDING→PAID|CANCELED, PAID→SHIPPED|CANCELED; SHIPPED and CANCELED are final. " +
+    "Setting the current status again is a no-op.",
+  security: BEARER,
+  middleware: [requireContentType("json")] as const,
+  request: {
+    params: OrderIdParam,
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.object({ status: OrderStatus }).strict().openapi("UpdateOrderStatus"),
+        },
+      },
+    },
+  },
+  responses: {
+    200: orderJson("The updated order"),
+    ...problems(...COMMON_PROBLEMS, 401, 404, 409, 413, 415),
+  },
+});
+
+export const listOrdersRoute = createRoute({
+  method: "get",
+  path: "/orders/user/{user_id}",
+  tags: ["orders"],
+  summary: "List a user's orders, newest first (that user or an admin)",
+  security: BEARER,
+  request: {
+    params: z.object({ user_id: z.uuid().openapi({ param: { name: "user_id", in: "path" } }) }),
+    query: z.object({
+      page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+      page_size: z.coerce.number().int().min(1).max(100).default(10),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of orders",
+      content: { "application/json": { schema: PageSchema } },
+    },
+    ...problems(...COMMON_PROBLEMS, 401, 403),
+  },
+});

@@ -1,0 +1,41 @@
+// Types shared by the app, its middleware and handlers.
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Passwords } from "./auth/passwords.ts";
+import type { Tokens } from "./auth/tokens.ts";
+import type { Config } from "./config.ts";
+import type { Sql } from "./db.ts";
+import type { Log } from "./lib/logger.ts";
+import type { OrderCache } from "./orders/cache.ts";
+import type { Redis } from "./redis.ts";
+
+export interface AuthUser {
+  id: string;
+  role: "user" | "admin";
+  /** The refresh-token family this session belongs to. */
+  sid: string;
+}
+
+export type AppEnv = {
+  Bindings: { remoteAddr?: { hostname?: string } };
+  Variables: { user: AuthUser; requestId: string };
+};
+
+export type App = OpenAPIHono<AppEnv>;
+
+export interface DependencyStatus {
+  ok: boolean;
+  detail?: string;
+}
+
+/** Everything the app needs from the outside world; main.ts and tests build it. */
+export interface AppDeps {
+  config: Config;
+  sql: Sql;
+  redis: Redis;
+  cache: OrderCache;
+  passwords: Passwords;
+  tokens: Tokens;
+  log: Log;
+  /** Extra readiness checks (the Kafka producer, when the relay runs in this process). */
+  readinessChecks?: Record<string, () => Promise<DependencyStatus> | DependencyStatus>;
+}
