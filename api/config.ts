@@ -163,3 +163,12 @@ export function readEnv(dotenvPath = ".env"): RawEnv {
 export function loadConfig(): Config {
   return parseConfig(readEnv());
 }
+
+/** Only the database settings, for command-line tools that need nothing else. */
+export function loadDatabaseConfig(env: RawEnv = readEnv()): Config["db"] {
+  const url = z.url({ protocol: /^postgres(ql)?$/ }).safeParse(databaseUrl(env));
+  if (!url.success) {
+    throw new ConfigError("invalid configuration:\n  - DATABASE_URL: set DATABASE_URL (or DB_*)");
+  }
+  return { url: url.data, poolMax: 2, connectTimeoutSeconds: 5, statementTimeoutMs: 10_000 };
+}

@@ -41,6 +41,7 @@ export function createPasswords(opts: { cost: number; workers: number }): Passwo
   }
 
   const dummy = run<string>({ op: "hash", password: crypto.randomUUID(), cost: opts.cost });
+  dummy.catch(() => {}); // closing the pool early must not surface as an unhandled rejection
   return {
     hash: (password) => run<string>({ op: "hash", password, cost: opts.cost }),
     verify: (password, hash) => run<boolean>({ op: "verify", password, hash }),

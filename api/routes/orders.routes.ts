@@ -42,8 +42,8 @@ export const createOrderRoute = createRoute({
   middleware: [requireContentType("json")] as const,
   request: {
     headers: z.object({
+      // Hono hands headers over lower-cased; HTTP header names are case-insensitive anyway.
       "idempotency-key": z.string().min(1).max(255).optional().openapi({
-        param: { name: "Idempotency-Key", in: "header" },
         description: "Retries with the same key and body within 24 h replay the first response.",
       }),
     }),

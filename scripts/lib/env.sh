@@ -21,3 +21,8 @@ dbmate_url() {
   case "$url" in *sslmode=*) ;; *\?*) url="$url&sslmode=disable" ;; *) url="$url?sslmode=disable" ;; esac
   printf '%s' "$url"
 }
+
+# True when no database is configured, or the configured one is the local services' own.
+uses_local_services() {
+  [ -z "${DATABASE_URL:-}" ] || grep -qxF "DATABASE_URL=$DATABASE_URL" .data/services.env 2>/dev/null
+}

@@ -1,0 +1,36 @@
+// Test configuration: the real services from the environment (scripts/test.sh loads them),
+// a random strong secret, cheap bcrypt, and limits high enough not to interfere.
+import { type Config, parseConfig, readEnv } from "../../api/config.ts";
+
+export const TEST_SECRET = crypto.randomUUID() + crypto.randomUUID();
+
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const env = readEnv();
+  const pick = (name: string) => env[name] ?? "";
+  return {
+    APP_ENV: "test",
+    DATABASE_URL: pick("DATABASE_URL"),
+    REDIS_URL: pick("REDIS_URL"),
+    KAFKA_BROKERS: pick("KAFKA_BROKERS"),
+    JWT_SECRET_KEY: TEST_SECRET,
+    BCRYPT_COST: "4",
+    PASSWORD_HASH_WORKERS: "1",
+    SLOWAPI_RATELIMIT: "100000/minute",
+    LOGIN_RATELIMIT: "100000/minute",
+    TRUST_PROXY: "true",
+    LOGGING_LVL: "CRITICAL",
+    ...overrides,
+  };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return parseConfig(testEnv(overrides));
+}
+
+export const uniqueEmail = (tag = "user") => `${tag}-${crypto.randomUUID()}@example.test`;
+
+/** A fresh client address, so rate-limit counters never leak between tests. */
+export const uniqueIp = () =>
+  `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${
+    Math.floor(Math.random() * 254) + 1
+  }`;
