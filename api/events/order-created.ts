@@ -41,3 +41,18 @@ export function orderCreatedHeaders(eventId: string): OrderCreatedHeaders {
     "content-type": "application/json",
   };
 }
+
+/**
+ * Validates the headers of a received record. Kafka clients hand header values over as bytes
+ * (Buffer/Uint8Array), strings, arrays of those for repeated keys, or undefined; the first
+ * value of each key is decoded as UTF-8.
+ */
+export function parseOrderCreatedHeaders(raw: Record<string, unknown> | undefined) {
+  const decoded: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === "string") decoded[key] = first;
+    else if (first instanceof Uint8Array) decoded[key] = new TextDecoder().decode(first);
+  }
+  return OrderCreatedHeaders.safeParse(decoded);
+}

@@ -9,10 +9,11 @@ export interface Backoff {
   maxMs: number;
 }
 
-export type BatchResult =
-  | { claimed: 0 }
-  | { claimed: number; ok: true }
-  | { claimed: number; ok: false; error: string };
+/** How many rows were claimed, and the error if publishing them failed. */
+export interface BatchResult {
+  claimed: number;
+  error?: string;
+}
 
 interface OutboxRow {
   id: string;
@@ -38,26 +39,27 @@ export async function publishBatch(
       order by id
       limit ${batchSize}
       for update skip locked`;
-    if (rows.length === 0) return { claimed: 0 } as const;
+    if (rows.length === 0) return { claimed: 0 };
     const ids = rows.map((row) => row.id);
     try {
       await producer.sendBatch({ acks: -1, topicMessages: byTopic(rows) });
     } catch (error) {
       // Never dropped: the row stays pending with exponential backoff, capped, per row.
+      // clock_timestamp(), not now(): now() is when the transaction began, before the send.
       const message = errorMessage(error);
       await tx`
         update outbox set
           attempts = attempts + 1,
           last_error = ${message},
-          next_attempt_at = now() + make_interval(secs => least(
+          next_attempt_at = clock_timestamp() + make_interval(secs => least(
             ${backoff.maxMs}::float8,
             ${backoff.baseMs}::float8 * power(2, least(attempts, 30))
           ) / 1000)
         where id = any(${ids}::bigint[])`;
-      return { claimed: rows.length, ok: false, error: message } as const;
+      return { claimed: rows.length, error: message };
     }
     await tx`update outbox set sent_at = now() where id = any(${ids}::bigint[])`;
-    return { claimed: rows.length, ok: true } as const;
+    return { claimed: rows.length };
   });
 }
 

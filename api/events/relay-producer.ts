@@ -1,0 +1,97 @@
+// The relay's Kafka side: one idempotent producer, connected lazily and replaced after any
+// failure, plus the connection state that readiness reports.
+import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import { kafkaLogCreator, type LogFn } from "./kafka-log.ts";
+import { ORDER_TOPIC } from "./order-created.ts";
+import { errorMessage } from "./outbox-publish.ts";
+
+export function createRelayProducer(opts: { brokers: string[]; clientId: string; log: LogFn }) {
+  const { log } = opts;
+  // Few, short client retries: a failed send is retried from the outbox table instead, so a
+  // batch never holds its row locks for long while Kafka is away.
+  const retry = { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 };
+  const kafka = new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(log),
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry,
+  });
+  const admin = kafka.admin();
+  let producer: Producer | null = null;
+  let connected = false;
+  let lastOk = 0;
+
+  function setConnected(value: boolean, error?: unknown) {
+    if (value !== connected) {
+      if (value) log("info", "outbox relay: Kafka producer connected");
+      else {log("warning", "outbox relay: Kafka producer disconnected", {
+          error: errorMessage(error),
+        });}
+    }
+    connected = value;
+    if (value) lastOk = Date.now();
+  }
+
+  const self = {
+    get connected() {
+      return connected;
+    },
+    /** The connected producer, connecting one if needed; null while Kafka is unreachable. */
+    async ensure(): Promise<Producer | null> {
+      if (producer && connected) return producer;
+      // Idempotent: the broker dedupes the client's own retries; acks=all is implied, and
+      // kafkajs wants at most one in-flight request for it. The default partitioner is the
+      // Java client's murmur2, so a key lands on the same partition as from other clients.
+      producer ??= kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry,
+      });
+      try {
+        await producer.connect();
+        setConnected(true);
+        return producer;
+      } catch (error) {
+        await self.drop(error);
+        return null;
+      }
+    },
+    /**
+     * Discards the producer after a failure; the next ensure() makes a fresh one (new
+     * producer id), since the idempotent producer's sequence numbers may be out of step with
+     * the broker after a failed send.
+     */
+    async drop(error: unknown) {
+      const old = producer;
+      producer = null;
+      setConnected(false, error);
+      await old?.disconnect().catch(() => {});
+    },
+    markOk() {
+      lastOk = Date.now();
+    },
+    /** Notices an idle broker going away, so that status() (readiness) tells the truth. */
+    async probeIfIdle(idleMs: number) {
+      if (!connected || Date.now() - lastOk < idleMs) return;
+      try {
+        await admin.connect();
+        await admin.fetchTopicMetadata({ topics: [ORDER_TOPIC] });
+        lastOk = Date.now();
+      } catch (error) {
+        await self.drop(error);
+      }
+    },
+    async close() {
+      const old = producer;
+      producer = null;
+      connected = false;
+      await old?.disconnect().catch(() => {});
+      await admin.disconnect().catch(() => {});
+    },
+  };
+  return self;
+}

@@ -1,0 +1,172 @@
+// Runs the real worker (`bun run worker`) for the tests, each with its own consumer group and
+// health port, and produces `new_order` records directly (valid or deliberately broken).
+import { Partitioners } from "kafkajs";
+import type { IHeaders } from "kafkajs";
+import { ORDER_TOPIC, orderCreatedHeaders } from "../../api/events/order-created.ts";
+import { BROKERS, DATABASE_URL, kafka, waitFor } from "./helpers.ts";
+
+export interface Worker {
+  groupId: string;
+  port: number;
+  /** HTTP status of GET /internal/alive, or 0 when nothing answers. */
+  alive(): Promise<number>;
+  /** Signals the whole process group (`bun run` starts the worker as a child). */
+  kill(signal: Deno.Signal): void;
+  status: Promise<Deno.CommandStatus>;
+  output(): string;
+}
+
+/**
+ * Commits the group's offsets at the current end, so the worker sees only new records. A
+ * short-lived member of the group commits them (admin.setOffsets would wait out a 5 s fetch).
+ */
+export async function startAtEnd(groupId: string) {
+  const client = kafka();
+  const admin = client.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(ORDER_TOPIC);
+  await admin.disconnect();
+  const consumer = client.consumer({ groupId, maxWaitTimeInMs: 100 });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: ORDER_TOPIC });
+    // Never handles anything: it pauses every batch before it is processed.
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: ({ pause }) => (pause(), Promise.resolve()),
+    });
+    await waitFor("throwaway member joined", () => joined, 30_000, 20);
+    await consumer.commitOffsets(
+      ends.map(({ partition, offset }) => ({ topic: ORDER_TOPIC, partition, offset })),
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export function spawnWorker(groupId: string, port: number, env: Record<string, string> = {}) {
+  const child = new Deno.Command("bun", {
+    args: ["run", "worker"],
+    env: {
+      PATH: `${Deno.cwd()}/.tools/node_modules/.bin:${Deno.env.get("PATH") ?? ""}`,
+      DATABASE_URL,
+      KAFKA_BROKERS: BROKERS.join(","),
+      KAFKA_GROUP_ID: groupId,
+      WORKER_HEALTH_PORT: String(port),
+      WORKER_SIMULATED_WORK_MS: "20",
+      LOGGING_LVL: "INFO",
+      ...env,
+    },
+    detached: true, // own process group, so SIGKILL reaches the worker behind `bun run`
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const worker: Worker = {
+    groupId,
+    port,
+    async alive() {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/internal/alive`);
+        await response.body?.cancel();
+        return response.status;
+      } catch {
+        return 0;
+      }
+    },
+    kill(signal) {
+      try {
+        Deno.kill(-child.pid, signal);
+      } catch { /* already gone */ }
+    },
+    status: child.status.then(async (status) => (await drained, status)),
+    output: () => text,
+  };
+  return worker;
+}
+
+/** A fresh group at the end of the topic, and a worker that has joined it. */
+export async function startWorker(env: Record<string, string> = {}, groupId?: string) {
+  const group = groupId ?? `events-test-worker-${crypto.randomUUID()}`;
+  if (!groupId) await startAtEnd(group);
+  const worker = spawnWorker(group, 20_000 + Math.floor(Math.random() * 20_000), env);
+  try {
+    await waitFor("worker alive", async () => (await worker.alive()) === 204, 60_000, 100);
+  } catch (error) {
+    worker.kill("SIGKILL");
+    await worker.status;
+    throw new Error(`${(error as Error).message}\nworker output:\n${worker.output()}`);
+  }
+  return worker;
+}
+
+export function goodOrder(orderId = crypto.randomUUID()) {
+  const now = new Date().toISOString();
+  const eventId = crypto.randomUUID();
+  return {
+    eventId,
+    orderId,
+    message: {
+      key: orderId,
+      value: JSON.stringify({
+        id: orderId,
+        creator_id: crypto.randomUUID(),
+        items: { sku: 1 },
+        order_price: 10,
+        status: "PENDING",
+        created_at: now,
+        updated_at: now,
+      }),
+      headers: orderCreatedHeaders(eventId) as IHeaders,
+    },
+  };
+}
+
+export interface RawMessage {
+  key: string;
+  value: string;
+  headers?: IHeaders;
+}
+
+/** Produces the messages in order; returns each one's partition and offset. */
+export async function produce(messages: RawMessage[]) {
+  const producer = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    const placed: { partition: number; offset: string }[] = [];
+    for (const message of messages) {
+      const [meta] = await producer.send({ topic: ORDER_TOPIC, acks: -1, messages: [message] });
+      placed.push({ partition: meta.partition, offset: meta.baseOffset! });
+    }
+    return placed;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Produces many messages in one request (order across keys does not matter). */
+export async function produceBatch(messages: RawMessage[]) {
+  const producer = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({ topic: ORDER_TOPIC, acks: -1, messages });
+  await producer.disconnect();
+}
+
+/** The group's committed offset for a partition (the next record it would read). */
+export async function committed(groupId: string, partition: number): Promise<bigint> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const [topic] = await admin.fetchOffsets({ groupId, topics: [ORDER_TOPIC] });
+    const entry = topic.partitions.find((p) => p.partition === partition);
+    return BigInt(entry?.offset ?? "-1");
+  } finally {
+    await admin.disconnect();
+  }
+}

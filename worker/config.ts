@@ -1,0 +1,86 @@
+// The worker's configuration, parsed once at start-up; the only module that reads the
+// environment (Bun loads .env itself). Every problem is reported at once, in one message.
+import process from "node:process";
+import { z } from "zod";
+
+type RawEnv = Record<string, string | undefined>;
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const EnvSchema = z.object({
+  KAFKA_BROKERS: z.string().transform((value) =>
+    value.split(",").map((item) => item.trim()).filter(Boolean)
+  ).pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, "expected host:port")).min(1)),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  KAFKA_GROUP_ID: z.string().min(1).default("order-worker"),
+  KAFKA_CLIENT_ID: z.string().min(1).default("order-worker"),
+  // How long the group waits for a member that stopped heartbeating (a killed worker) before
+  // reassigning its partitions; the broker accepts 6000–1800000 by default.
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  WORKER_CONCURRENCY: positiveInt(10),
+  WORKER_SIMULATED_WORK_MS: z.coerce.number().int().min(0).default(2000),
+  WORKER_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8010),
+  WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
+  LOGGING_LVL: z.string().default("INFO").transform((v) => v.toLowerCase()).pipe(
+    z.enum(["debug", "info", "warning", "warn", "error", "critical"]),
+  ),
+});
+
+/** The original service's variable names, accepted where they map one to one. */
+const ALIASES: Record<string, string[]> = {
+  KAFKA_BROKERS: ["BROKER_URL"],
+  LOGGING_LVL: ["LOG_LEVEL"],
+};
+
+/** Builds DATABASE_URL from the original's DB_* parts when it is not given whole. */
+function databaseUrl(env: RawEnv): string | undefined {
+  if (env.DATABASE_URL) return env.DATABASE_URL;
+  if (!env.DB_HOST || !env.DB_NAME || !env.DB_USER) return undefined;
+  const user = encodeURIComponent(env.DB_USER);
+  const password = env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : "";
+  return `postgres://${user}${password}@${env.DB_HOST}:${env.DB_PORT ?? 5432}/${env.DB_NAME}`;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function parseWorkerConfig(env: RawEnv) {
+  const merged: RawEnv = { ...env, DATABASE_URL: databaseUrl(env) };
+  for (const [name, aliases] of Object.entries(ALIASES)) {
+    merged[name] ||= aliases.map((alias) => env[alias]).find(Boolean);
+  }
+  for (const [key, value] of Object.entries(merged)) if (value === "") delete merged[key];
+  const result = EnvSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) =>
+      `  - ${issue.path.join(".") || "(env)"}: ${issue.message}`
+    );
+    throw new ConfigError(`invalid worker configuration:\n${problems.join("\n")}`);
+  }
+  const e = result.data;
+  return {
+    brokers: e.KAFKA_BROKERS,
+    databaseUrl: e.DATABASE_URL,
+    groupId: e.KAFKA_GROUP_ID,
+    clientId: e.KAFKA_CLIENT_ID,
+    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+    concurrency: e.WORKER_CONCURRENCY,
+    simulatedWorkMs: e.WORKER_SIMULATED_WORK_MS,
+    maxRetries: e.WORKER_MAX_RETRIES,
+    healthPort: e.WORKER_HEALTH_PORT,
+    shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOGGING_LVL === "warn"
+      ? "warning"
+      : e.LOGGING_LVL === "critical"
+      ? "error"
+      : e.LOGGING_LVL,
+  } as const;
+}
+
+export type WorkerConfig = ReturnType<typeof parseWorkerConfig>;
+
+export function loadWorkerConfig(): WorkerConfig {
+  return parseWorkerConfig(process.env);
+}

@@ -1,0 +1,149 @@
+// The consumer-group loop. Each fetched batch is processed with bounded concurrency (one limit
+// shared by all partitions), so throughput is about concurrency / work time rather than one
+// record per work time. Offsets are resolved only over the contiguous prefix of finished
+// records, so a commit never passes a record that has not been handled; a crash means
+// redelivery, which processed_events makes harmless.
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../api/events/order-created.ts";
+import type { LogFn } from "../api/events/kafka-log.ts";
+import type { Handler, Outcome } from "./handle.ts";
+import { createLimiter } from "./limiter.ts";
+
+export interface OrderConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  sessionTimeoutMs: number;
+  concurrency: number;
+  handle: Handler;
+  dlqProducer: Producer;
+  log: LogFn;
+  /** Called when kafkajs gives up (a crash it will not restart from). */
+  onFatal: (error: unknown) => void;
+}
+
+export function createOrderConsumer(opts: OrderConsumerOptions) {
+  const { log, handle, dlqProducer } = opts;
+  const limit = createLimiter(opts.concurrency);
+  const consumer: Consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout: opts.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3_000, Math.floor(opts.sessionTimeoutMs / 3)),
+    // An idle fetch returns after this long; shutdown waits for it, so keep it short (a fetch
+    // still returns at once when records arrive).
+    maxWaitTimeInMs: 1_000,
+    // Connection trouble is retried for a while before kafkajs restarts the consumer.
+    retry: { retries: 10 },
+  });
+  let joined = false;
+  let stopping = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    log(payload.restart ? "warning" : "error", "consumer crashed", {
+      error: String(payload.error),
+      restart: payload.restart,
+    });
+    if (!payload.restart) opts.onFatal(payload.error);
+  });
+
+  /** Sends a record that cannot be processed to the DLQ: original bytes plus the error. */
+  async function deadLetter(partition: number, message: KafkaMessage, outcome: Outcome) {
+    if (outcome.kind !== "dead-letter") return;
+    await dlqProducer.send({
+      topic: ORDER_DLQ_TOPIC,
+      acks: -1,
+      messages: [{
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          "dlq-error": outcome.error.slice(0, 4_000),
+          "dlq-reason": outcome.reason,
+          "dlq-original-topic": ORDER_TOPIC,
+          "dlq-original-partition": String(partition),
+          "dlq-original-offset": message.offset,
+          "dlq-failed-at": new Date().toISOString(),
+        },
+      }],
+    });
+    log("warning", "record sent to the DLQ", {
+      partition,
+      offset: message.offset,
+      reason: outcome.reason,
+      error: outcome.error.slice(0, 500),
+    });
+  }
+
+  async function eachBatch(payload: EachBatchPayload) {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary } = payload;
+    const messages = batch.messages;
+    const done = messages.map(() => false);
+    let next = 0; // first record not yet resolved
+    let failure: unknown = null; // failed heartbeat (rebalance), DLQ send, or database outage
+    // Once the consumer stops, the partition is reassigned or sought, or a record failed,
+    // queued records are left for redelivery; records already started are finished.
+    const halted = () => !payload.isRunning() || payload.isStale() || failure !== null;
+
+    await Promise.all(messages.map((message, index) =>
+      limit(async () => {
+        if (halted()) return;
+        try {
+          await handleOne(index, message);
+        } catch (error) {
+          failure ??= error;
+        }
+      })
+    ));
+    // All tasks have finished, so no late resolveOffset can follow. kafkajs commits what was
+    // resolved, then restarts from there: a failed record (DLQ or database unreachable) is
+    // fetched again; a failed heartbeat usually means a rebalance, and kafkajs rejoins.
+    if (failure !== null) throw failure;
+
+    async function handleOne(index: number, message: KafkaMessage) {
+      const started = performance.now();
+      const outcome = await handle({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        value: message.value,
+        headers: message.headers,
+      });
+      // If the DLQ is unreachable this throws: the record stays unresolved and the batch
+      // is fetched again, rather than skipping a record silently.
+      await deadLetter(batch.partition, message, outcome);
+      log("debug", "record handled", {
+        partition: batch.partition,
+        offset: message.offset,
+        outcome: outcome.kind,
+        ...(outcome.kind === "dead-letter" ? {} : { eventId: outcome.eventId }),
+        ms: Math.round(performance.now() - started),
+      });
+      done[index] = true;
+      while (next < messages.length && done[next]) resolveOffset(messages[next++].offset);
+      await heartbeat();
+      await commitOffsetsIfNecessary();
+    }
+  }
+
+  return {
+    /** True while the consumer is a member of its group and not shutting down. */
+    isRunning: () => joined && !stopping,
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [ORDER_TOPIC] });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        // Resolved offsets are committed at least every second while a long batch runs.
+        autoCommitInterval: 1_000,
+        partitionsConsumedConcurrently: Math.max(1, Math.min(opts.concurrency, 16)),
+        eachBatch,
+      });
+    },
+    /** Stops fetching, lets in-flight records finish, commits, and leaves the group. */
+    async stop() {
+      stopping = true;
+      await consumer.disconnect();
+      joined = false;
+    },
+  };
+}

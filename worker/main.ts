@@ -1,0 +1,99 @@
+// The order worker (SPEC §5): `bun run worker`. Consumes `new_order` in a consumer group,
+// records each event once in processed_events, dead-letters what cannot be processed, serves
+// GET /internal/alive, and on SIGTERM/SIGINT finishes in-flight work, commits and leaves.
+import { Kafka, logLevel, Partitioners } from "kafkajs";
+import process from "node:process";
+import postgres from "postgres";
+import { kafkaLogCreator } from "../api/events/kafka-log.ts";
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config.ts";
+import { createOrderConsumer } from "./consumer.ts";
+import { createHandler } from "./handle.ts";
+import { startHealthServer } from "./health.ts";
+import { createLogger } from "./log.ts";
+
+let config: WorkerConfig;
+try {
+  config = loadWorkerConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
+const log = createLogger(config.logLevel);
+const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);
+// One connection per concurrent record, plus slack for the duplicate check of a redelivery.
+const sql = postgres(config.databaseUrl, { max: config.concurrency + 2, onnotice: () => {} });
+const kafka = new Kafka({
+  clientId: config.clientId,
+  brokers: config.brokers,
+  logLevel: logLevel.WARN,
+  logCreator: kafkaLogCreator(log),
+  retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
+});
+const dlqProducer = kafka.producer({
+  idempotent: true,
+  maxInFlightRequests: 1,
+  createPartitioner: Partitioners.DefaultPartitioner,
+});
+const consumer = createOrderConsumer({
+  kafka,
+  groupId: config.groupId,
+  sessionTimeoutMs: config.sessionTimeoutMs,
+  concurrency: config.concurrency,
+  dlqProducer,
+  log,
+  // Better to exit and be restarted by the supervisor than to idle with a 503.
+  onFatal: () => void shutdown("consumer-crash", 1),
+  handle: createHandler({
+    sql,
+    simulatedWorkMs: config.simulatedWorkMs,
+    maxRetries: config.maxRetries,
+    log,
+  }),
+});
+const health = await startHealthServer(config.healthPort, consumer.isRunning);
+
+let stopping = false;
+async function shutdown(signal: string, exitCode = 0) {
+  if (stopping) return;
+  stopping = true;
+  log("info", "worker stopping", { signal });
+  const force = setTimeout(() => {
+    log("error", "shutdown timed out; exiting", { timeoutMs: config.shutdownTimeoutMs });
+    process.exit(1);
+  }, config.shutdownTimeoutMs);
+  let code = exitCode;
+  try {
+    await consumer.stop();
+    await dlqProducer.disconnect();
+  } catch (error) {
+    log("error", "shutdown failed", { error: errorText(error) });
+    code = 1;
+  }
+  await sql.end({ timeout: 5 }).catch(() => {});
+  await health.close();
+  clearTimeout(force);
+  log("info", "worker stopped", { code });
+  process.exit(code);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+// Kafka may not be up yet (or the topics not created): keep trying rather than exit.
+for (let attempt = 0; !stopping; attempt++) {
+  try {
+    await dlqProducer.connect();
+    await consumer.start();
+    log("info", "worker consuming", {
+      groupId: config.groupId,
+      concurrency: config.concurrency,
+      simulatedWorkMs: config.simulatedWorkMs,
+      healthPort: config.healthPort,
+    });
+    break;
+  } catch (error) {
+    log("warning", "worker could not start; retrying", { attempt, error: errorText(error) });
+    await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
+  }
+}
