@@ -15,6 +15,14 @@ import {
 } from "./helpers.ts";
 
 const PID_FILE = ".data/run/kafka.pid";
+// Only the broker started by scripts/services.sh can be stopped and restarted here.
+const localBroker = (() => {
+  try {
+    return Deno.statSync(PID_FILE).isFile;
+  } catch {
+    return false;
+  }
+})();
 
 function alive(pid: number): boolean {
   try {
@@ -40,7 +48,10 @@ async function startKafka() {
   assert.ok(success, new TextDecoder().decode(stderr));
 }
 
-Deno.test("Kafka down: rows stay pending, then are published once each", opts, async () => {
+Deno.test("Kafka down: rows stay pending, then are published once each", {
+  ...opts,
+  ignore: !localBroker,
+}, async () => {
   const sql = connect();
   const key = uniqueLockKey();
   const r = relay(sql, key, 300);
