@@ -4,6 +4,7 @@ import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
 import { createDeps } from "./deps.ts";
+import { createOutboxRelay } from "./events/relay.ts";
 import { createLogger, errorFields } from "./lib/logger.ts";
 
 let config: Config;
@@ -27,6 +28,25 @@ try {
   Deno.exit(1);
 }
 
+// Publishes committed orders to Kafka; only one API process at a time holds the relay lock.
+const relay = createOutboxRelay({
+  sql: deps.sql,
+  brokers: config.kafka.brokers,
+  clientId: config.kafka.clientId,
+  sweepIntervalMs: config.outbox.sweepIntervalMs,
+  batchSize: config.outbox.batchSize,
+  log,
+});
+deps.readinessChecks = {
+  kafka: () => {
+    const status = relay.status();
+    const role = status.leader
+      ? `publishing relay, ${status.pending ?? 0} pending`
+      : "standby relay";
+    return { ok: status.producer === "connected", detail: `producer ${status.producer}; ${role}` };
+  },
+};
+
 const app = createApp(deps);
 const server = Deno.serve({
   hostname: config.host,
@@ -43,12 +63,14 @@ async function shutdown(signal: string) {
     log("error", "shutdown timed out; exiting");
     Deno.exit(1);
   }, config.shutdownTimeoutMs);
-  // Stop accepting, let in-flight requests finish, then close pools.
+  // Stop accepting, let in-flight requests finish, stop the relay, then close pools.
   await server.shutdown();
+  await relay.stop();
   await close();
   clearTimeout(deadline);
   log("info", "stopped");
   Deno.exit(0);
 }
+await relay.start();
 Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));

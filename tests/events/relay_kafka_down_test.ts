@@ -13,40 +13,7 @@ import {
   uniqueLockKey,
   waitFor,
 } from "./helpers.ts";
-
-const PID_FILE = ".data/run/kafka.pid";
-// Only the broker started by scripts/services.sh can be stopped and restarted here.
-const localBroker = (() => {
-  try {
-    return Deno.statSync(PID_FILE).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT"); // signal 0 is not offered; SIGCONT is harmless to a runner
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopKafka() {
-  const pid = Number(Deno.readTextFileSync(PID_FILE).trim());
-  Deno.kill(pid, "SIGTERM");
-  await waitFor("kafka to exit", () => !alive(pid), 60_000, 100);
-}
-
-async function startKafka() {
-  const { success, stderr } = await new Deno.Command("bash", {
-    args: ["scripts/services.sh", "up"],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.ok(success, new TextDecoder().decode(stderr));
-}
+import { localBroker, startKafka, stopKafka } from "./broker.ts";
 
 Deno.test("Kafka down: rows stay pending, then are published once each", {
   ...opts,
