@@ -4,13 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
-[ -d node_modules ] || deno install
-load_env
-if uses_local_services; then
-  bash scripts/services.sh up
-  load_env
-fi
-bash scripts/migrate.sh up
+prepare_local
 export APP_ENV=${APP_ENV:-development}
 # A fixed secret is accepted only in development; set JWT_SECRET_KEY for anything else.
 export JWT_SECRET_KEY=${JWT_SECRET_KEY:-dev-only-secret-not-for-production}

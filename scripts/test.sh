@@ -4,11 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
-[ -d node_modules ] || deno install
-load_env
-if uses_local_services; then
-  bash scripts/services.sh up
-  load_env
-fi
-bash scripts/migrate.sh up >/dev/null
+prepare_local
 exec deno test --allow-all "${@:-tests/}"

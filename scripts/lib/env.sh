@@ -26,3 +26,15 @@ dbmate_url() {
 uses_local_services() {
   [ -z "${DATABASE_URL:-}" ] || grep -qxF "DATABASE_URL=$DATABASE_URL" .data/services.env 2>/dev/null
 }
+
+# For dev, test and bench: installs the npm dependencies if missing, loads the environment,
+# starts the local services unless another database is configured, and migrates.
+prepare_local() {
+  [ -d node_modules ] || deno install
+  load_env
+  if uses_local_services; then
+    bash scripts/services.sh up
+    load_env
+  fi
+  bash scripts/migrate.sh up >/dev/null
+}
