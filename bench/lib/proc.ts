@@ -1,0 +1,188 @@
+// Child processes for the bench: servers started as real separate processes (their output
+// kept for error messages and optional line handlers), free ports, and RSS sampling from
+// /proc/<pid>/status.
+
+export interface Service {
+  readonly name: string;
+  readonly pid: number;
+  /** The last lines the process wrote (stdout and stderr), for error messages. */
+  tail(): string;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  cmd: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** Called with every output line (stdout and stderr). */
+  onLine?: (line: string) => void;
+}
+
+const TAIL_LINES = 40;
+
+async function pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      onLine(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+  }
+  if (buffered) onLine(buffered);
+}
+
+export function spawnService(opts: SpawnOptions): Service {
+  const child = new Deno.Command(opts.cmd, {
+    args: opts.args,
+    env: opts.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const onLine = (line: string) => {
+    lines.push(line);
+    if (lines.length > TAIL_LINES) lines.shift();
+    opts.onLine?.(line);
+  };
+  const pumps = Promise.all([pump(child.stdout, onLine), pump(child.stderr, onLine)]);
+  const exited = child.status.then(async (status) => {
+    await pumps.catch(() => {});
+    return status.code;
+  });
+  let done = false;
+  exited.finally(() => (done = true));
+  return {
+    name: opts.name,
+    pid: child.pid,
+    tail: () => lines.join("\n"),
+    exited,
+    async stop(graceMs = 10_000) {
+      if (done) return;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `url` until it answers `status` (default 200); throws after `timeoutMs`. */
+export async function waitForHttp(
+  url: string,
+  service: Service,
+  { status = 200, timeoutMs = 30_000 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null = null;
+  service.exited.then((code) => (exitCode = code));
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (exitCode !== null) {
+      throw new Error(`${service.name} exited with code ${exitCode}:\n${service.tail()}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      if (response.status === status) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `${service.name} not ready at ${url} after ${timeoutMs} ms (${last}):\n${service.tail()}`,
+  );
+}
+
+/** The process and all its descendants (e.g. `bun run worker` and the bun it starts). */
+async function processTree(pid: number): Promise<number[]> {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      for await (const task of Deno.readDir(`/proc/${pids[i]}/task`)) {
+        const children = await Deno.readTextFile(`/proc/${pids[i]}/task/${task.name}/children`);
+        pids.push(...children.trim().split(/\s+/).filter(Boolean).map(Number));
+      }
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+/**
+ * VmRSS and VmHWM (peak RSS since start) in KiB, summed over the process and its
+ * descendants. Reading /proc/<pid> needs Deno's --allow-all.
+ */
+export async function readMemory(pid: number): Promise<{ rssKb: number; hwmKb: number } | null> {
+  let rssKb = 0;
+  let hwmKb = 0;
+  let found = false;
+  for (const id of await processTree(pid)) {
+    try {
+      const status = await Deno.readTextFile(`/proc/${id}/status`);
+      const field = (name: string) =>
+        Number(status.match(new RegExp(`^${name}:\\s+(\\d+)`, "m"))?.[1] ?? 0);
+      rssKb += field("VmRSS");
+      hwmKb += field("VmHWM");
+      found = true;
+    } catch { /* gone */ }
+  }
+  return found ? { rssKb, hwmKb } : null;
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; returns the peak seen. */
+export function sampleRss(pid: number, intervalMs = 100) {
+  let peakKb = 0;
+  let hwmKb = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const memory = await readMemory(pid);
+      if (memory) {
+        peakKb = Math.max(peakKb, memory.rssKb);
+        hwmKb = Math.max(hwmKb, memory.hwmKb);
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    async stop(): Promise<{ peakRssMb: number; hwmMb: number }> {
+      running = false;
+      await loop;
+      const memory = await readMemory(pid);
+      if (memory) {
+        peakKb = Math.max(peakKb, memory.rssKb);
+        hwmKb = Math.max(hwmKb, memory.hwmKb);
+      }
+      return { peakRssMb: round(peakKb / 1024, 1), hwmMb: round(hwmKb / 1024, 1) };
+    },
+  };
+}
+
+export function round(value: number, digits = 0): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
