@@ -47,7 +47,8 @@ const EnvSchema = z.object({
   JWT_ACCESS_TOKEN_EXPIRATION_MINUTES: positiveInt(30),
   JWT_REFRESH_TOKEN_EXPIRATION_MINUTES: positiveInt(80),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
-  PASSWORD_HASH_WORKERS: positiveInt(2),
+  // One core stays free for serving requests while logins hash on the others.
+  PASSWORD_HASH_WORKERS: positiveInt(Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1)),
   RATE_LIMIT_ENABLED: bool(true),
   SLOWAPI_RATELIMIT: rate("30/minute"),
   LOGIN_RATELIMIT: rate("5/minute"),

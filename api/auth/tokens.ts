@@ -28,8 +28,19 @@ export interface Tokens {
 }
 
 export function createTokens(config: Config["jwt"]): Tokens {
-  const key = new TextEncoder().encode(config.secret);
+  // Imported once: handing jose raw bytes would import an HMAC key on every sign and verify.
+  const key = crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(config.secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
   const ttl = { access: config.accessTtlSeconds, refresh: config.refreshTtlSeconds };
+  // Verified access tokens, so a client's repeated requests pay the HMAC check once. A token
+  // is immutable and its claims fixed, so a hit is valid until the token's own expiry.
+  const verified = new Map<string, TokenClaims>();
+  const MAX_VERIFIED = 10_000;
   return {
     async sign(use, { sub, jti, sid, role }) {
       const payload: Record<string, string> = { token_use: use, sid };
@@ -42,12 +53,14 @@ export function createTokens(config: Config["jwt"]): Tokens {
         .setAudience(config.audience)
         .setIssuedAt()
         .setExpirationTime(`${ttl[use]}s`)
-        .sign(key);
+        .sign(await key);
       return { token, expiresIn: ttl[use] };
     },
     async verify(use, token) {
+      const known = use === "access" ? verified.get(token) : undefined;
+      if (known && known.exp * 1000 > Date.now()) return known;
       try {
-        const { payload } = await jwtVerify(token, key, {
+        const { payload } = await jwtVerify(token, await key, {
           algorithms: ALGORITHMS,
           issuer: config.issuer,
           audience: config.audience,
@@ -57,13 +70,18 @@ export function createTokens(config: Config["jwt"]): Tokens {
         if (payload.token_use !== use || typeof payload.sid !== "string") {
           throw new InvalidTokenError(`not an ${use} token`);
         }
-        return {
+        const claims: TokenClaims = {
           sub: payload.sub!,
           jti: payload.jti!,
           sid: payload.sid,
           role: typeof payload.role === "string" ? payload.role : undefined,
           exp: payload.exp!,
         };
+        if (use === "access") {
+          if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+          verified.set(token, claims);
+        }
+        return claims;
       } catch (error) {
         if (error instanceof InvalidTokenError) throw error;
         if (error instanceof joseErrors.JOSEError) {

@@ -33,15 +33,15 @@ function storeClient(redis: Redis) {
     ): Promise<TData> {
       const options = { keys, arguments: args.map(String) };
       try {
-        return await redis.client().evalSha(sha, options) as TData;
+        return await redis.run((c) => c.evalSha(sha, options)) as TData;
       } catch (error) {
         const script = scripts.get(sha);
         if (!script || !String(error).includes("NOSCRIPT")) throw error;
-        return await redis.client().eval(script, options) as TData;
+        return await redis.run((c) => c.eval(script, options)) as TData;
       }
     },
-    decr: (key: string) => redis.client().decr(key),
-    del: (key: string) => redis.client().del(key),
+    decr: (key: string) => redis.run((c) => c.decr(key)),
+    del: (key: string) => redis.run((c) => c.del(key)),
   };
 }
 

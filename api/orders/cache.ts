@@ -42,10 +42,12 @@ export function createOrderCache(opts: {
   const toRepair = new Set<string>();
 
   async function write(entry: VersionedOrder) {
-    await redis.client().eval(PUT_IF_NEWER, {
-      keys: [cacheKey(entry.order.id)],
-      arguments: [String(entry.version), JSON.stringify(entry.order), String(ttlSeconds)],
-    });
+    await redis.run((c) =>
+      c.eval(PUT_IF_NEWER, {
+        keys: [cacheKey(entry.order.id)],
+        arguments: [String(entry.version), JSON.stringify(entry.order), String(ttlSeconds)],
+      })
+    );
   }
 
   const timer = setInterval(async () => {
@@ -53,7 +55,7 @@ export function createOrderCache(opts: {
       try {
         const entry = await opts.reload(id);
         if (entry) await write(entry);
-        else await redis.client().del(cacheKey(id));
+        else await redis.run((c) => c.del(cacheKey(id)));
         toRepair.delete(id);
       } catch {
         return; // still down; try again next tick
@@ -64,7 +66,7 @@ export function createOrderCache(opts: {
   return {
     async get(id) {
       try {
-        const raw = await redis.client().get(cacheKey(id));
+        const raw = await redis.run((c) => c.get(cacheKey(id)));
         if (!raw) return null;
         return JSON.parse(raw.slice(raw.indexOf("|") + 1)) as Order;
       } catch (error) {

@@ -2,7 +2,9 @@
 // OAuth2 password flow wired to /auth/token so the Authorize button works.
 import { swaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
-import { getAbsoluteFSPath } from "swagger-ui-dist";
+// Only the path helper: the package's main module would load the whole UI bundle into this
+// process (about 30 MB of heap) for nothing.
+import getAbsoluteFSPath from "swagger-ui-dist/absolute-path.js";
 import type { AppEnv } from "../types.ts";
 
 const ASSETS: Record<string, string> = {
@@ -12,18 +14,15 @@ const ASSETS: Record<string, string> = {
 
 export function docsRouter() {
   const dir = getAbsoluteFSPath();
-  const files = new Map(
-    Object.entries(ASSETS).map(([name, type]) => [name, {
-      body: Deno.readFileSync(`${dir}/${name}`),
-      type,
-    }]),
-  );
   const router = new Hono<AppEnv>();
-  router.get("/docs/assets/swagger-ui-dist/:file", (c) => {
-    const file = files.get(c.req.param("file"));
-    if (!file) return c.notFound();
-    return c.body(file.body, 200, {
-      "Content-Type": file.type,
+  router.get("/docs/assets/swagger-ui-dist/:file", async (c) => {
+    const name = c.req.param("file");
+    const type = ASSETS[name];
+    if (!type) return c.notFound();
+    // Read on demand (browsers cache it for a day) rather than held in memory for a page
+    // few requests ever need.
+    return c.body(await Deno.readFile(`${dir}/${name}`), 200, {
+      "Content-Type": type,
       "Cache-Control": "public, max-age=86400",
     });
   });
