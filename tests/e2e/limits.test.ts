@@ -1,7 +1,7 @@
 // Rate limits over real HTTP: the general limit and the stricter login limit.
 import { ok, strictEqual } from "node:assert/strict";
 import { test } from "../helpers/app.ts";
-import { createClient } from "redis";
+import { createClient } from "@redis/client";
 import { testEnv, uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
 import { startApi } from "../helpers/processes.ts";
