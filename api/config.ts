@@ -3,13 +3,20 @@
 import process from "node:process";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import {
+  ConfigError,
+  databaseUrl,
+  parseEnvironment,
+  positiveIntDefault,
+  type RawEnv,
+} from "./lib/env-schema.ts";
 import { parseRate } from "./lib/rate.ts";
 
-type RawEnv = Record<string, string | undefined>;
+export { ConfigError };
 
 const WEAK_SECRETS = new Set(["change-me", "changeme", "secret", "dev-secret", "password"]);
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number) => positiveIntDefault(z, fallback);
 const rate = (fallback: string) =>
   z.string().default(fallback).transform((value, ctx) => {
     try {
@@ -76,6 +83,9 @@ const EnvSchema = z.object({
   }
 });
 
+/** Every variable the API reads, for the documentation check of .env.example. */
+export const API_VARIABLES = Object.keys(EnvSchema.shape);
+
 /** The original service's variable names, accepted where they map one to one. */
 const ALIASES: Record<string, string[]> = {
   REDIS_URL: ["REDIS_DSN"],
@@ -86,29 +96,8 @@ const ALIASES: Record<string, string[]> = {
   CORS_ORIGINS: ["CORS_ALLOW_ORIGINS", "BACKEND_CORS_ORIGINS"],
 };
 
-/** Builds DATABASE_URL from the original's DB_* parts when it is not given whole. */
-function databaseUrl(env: RawEnv): string | undefined {
-  if (env.DATABASE_URL) return env.DATABASE_URL;
-  if (!env.DB_HOST || !env.DB_NAME || !env.DB_USER) return undefined;
-  const user = encodeURIComponent(env.DB_USER);
-  const password = env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : "";
-  return `postgres://${user}${password}@${env.DB_HOST}:${env.DB_PORT ?? 5432}/${env.DB_NAME}`;
-}
-
 export function parseConfig(env: RawEnv) {
-  const merged: RawEnv = { ...env, DATABASE_URL: databaseUrl(env) };
-  for (const [name, aliases] of Object.entries(ALIASES)) {
-    merged[name] ??= aliases.map((alias) => env[alias]).find((value) => value !== undefined);
-  }
-  for (const [key, value] of Object.entries(merged)) if (value === "") delete merged[key];
-  const result = EnvSchema.safeParse(merged);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) =>
-      `  - ${issue.path.join(".") || "(env)"}: ${issue.message}`
-    );
-    throw new ConfigError(`invalid configuration:\n${problems.join("\n")}`);
-  }
-  const e = result.data;
+  const e = parseEnvironment(EnvSchema, env, ALIASES, "configuration");
   return {
     env: e.APP_ENV,
     host: e.HOST,
@@ -145,10 +134,6 @@ export function parseConfig(env: RawEnv) {
 }
 
 export type Config = ReturnType<typeof parseConfig>;
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 /** The process environment with `.env` (if present) underneath: real variables win. */
 export function readEnv(dotenvPath = ".env"): RawEnv {

@@ -2,10 +2,16 @@
 // environment (Bun loads .env itself). Every problem is reported at once, in one message.
 import process from "node:process";
 import { z } from "zod";
+import {
+  ConfigError,
+  parseEnvironment,
+  positiveIntDefault,
+  type RawEnv,
+} from "../api/lib/env-schema.ts";
 
-type RawEnv = Record<string, string | undefined>;
+export { ConfigError };
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number) => positiveIntDefault(z, fallback);
 
 const EnvSchema = z.object({
   KAFKA_BROKERS: z.string().transform((value) =>
@@ -27,39 +33,17 @@ const EnvSchema = z.object({
   ),
 });
 
+/** Every variable the worker reads, for the documentation check of .env.example. */
+export const WORKER_VARIABLES = Object.keys(EnvSchema.shape);
+
 /** The original service's variable names, accepted where they map one to one. */
 const ALIASES: Record<string, string[]> = {
   KAFKA_BROKERS: ["BROKER_URL"],
   LOGGING_LVL: ["LOG_LEVEL"],
 };
 
-/** Builds DATABASE_URL from the original's DB_* parts when it is not given whole. */
-function databaseUrl(env: RawEnv): string | undefined {
-  if (env.DATABASE_URL) return env.DATABASE_URL;
-  if (!env.DB_HOST || !env.DB_NAME || !env.DB_USER) return undefined;
-  const user = encodeURIComponent(env.DB_USER);
-  const password = env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : "";
-  return `postgres://${user}${password}@${env.DB_HOST}:${env.DB_PORT ?? 5432}/${env.DB_NAME}`;
-}
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 export function parseWorkerConfig(env: RawEnv) {
-  const merged: RawEnv = { ...env, DATABASE_URL: databaseUrl(env) };
-  for (const [name, aliases] of Object.entries(ALIASES)) {
-    merged[name] ||= aliases.map((alias) => env[alias]).find(Boolean);
-  }
-  for (const [key, value] of Object.entries(merged)) if (value === "") delete merged[key];
-  const result = EnvSchema.safeParse(merged);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) =>
-      `  - ${issue.path.join(".") || "(env)"}: ${issue.message}`
-    );
-    throw new ConfigError(`invalid worker configuration:\n${problems.join("\n")}`);
-  }
-  const e = result.data;
+  const e = parseEnvironment(EnvSchema, env, ALIASES, "worker configuration");
   return {
     brokers: e.KAFKA_BROKERS,
     databaseUrl: e.DATABASE_URL,

@@ -2,6 +2,13 @@
 # "already set" > .env > the local services started by `deno task services:up`.
 export PATH="$PWD/.tools/node_modules/.bin:$PWD/node_modules/.bin:$PATH" DENO_NO_UPDATE_CHECK=1
 
+# The toolchain (Deno, Bun, dbmate) comes from npm into .tools/; fetch it on first use.
+if [ ! -x .tools/node_modules/.bin/deno ]; then
+  command -v npm >/dev/null || { echo "Node.js with npm is needed to install Deno and Bun" >&2; exit 1; }
+  echo "[env] installing Deno, Bun and dbmate into .tools/ with npm" >&2
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error >&2
+fi
+
 load_env() {
   local file line key value
   for file in .env .data/services.env; do
