@@ -33,7 +33,7 @@ const bool = (fallback: boolean) =>
   z.enum(["true", "false", "1", "0", "yes", "no"]).default(fallback ? "true" : "false")
     .transform((value) => ["true", "1", "yes"].includes(value));
 
-const EnvSchema = z.object({
+const Fields = z.object({
   APP_ENV: z.enum(["development", "test", "production"]).default("production"),
   HOST: z.string().default("0.0.0.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -67,7 +67,12 @@ const EnvSchema = z.object({
   ),
   CORS_ORIGINS: list,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
-}).superRefine((env, ctx) => {
+});
+
+// Rules across fields. They run even when unrelated fields are invalid (`when`), so a weak
+// secret is reported together with every other problem, not after they are fixed.
+const CrossFieldInput = Fields.pick({ APP_ENV: true, JWT_SECRET_KEY: true, BCRYPT_COST: true });
+const EnvSchema = Fields.superRefine((env, ctx) => {
   const production = env.APP_ENV === "production";
   const secret = env.JWT_SECRET_KEY;
   if (env.APP_ENV !== "development" && (secret.length < 32 || WEAK_SECRETS.has(secret))) {
@@ -81,10 +86,10 @@ const EnvSchema = z.object({
   if (production && env.BCRYPT_COST < 12) {
     ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be >= 12 in production" });
   }
-});
+}, { when: (payload) => CrossFieldInput.safeParse(payload.value).success });
 
 /** Every variable the API reads, for the documentation check of .env.example. */
-export const API_VARIABLES = Object.keys(EnvSchema.shape);
+export const API_VARIABLES = Object.keys(Fields.shape);
 
 /** The original service's variable names, accepted where they map one to one. */
 const ALIASES: Record<string, string[]> = {
