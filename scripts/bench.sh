@@ -6,13 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
-[ -d node_modules ] || deno install
-load_env
-if uses_local_services; then
-  bash scripts/services.sh up
-  load_env
-fi
-bash scripts/migrate.sh up >/dev/null
+prepare_local
 
 # wrk is the load generator: a small native process, light enough for a 2-core machine.
 if ! command -v wrk >/dev/null; then
