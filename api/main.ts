@@ -5,6 +5,7 @@ import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
 import { createDeps } from "./deps.ts";
 import { createOutboxRelay } from "./events/relay.ts";
+import { startHousekeeping } from "./housekeeping.ts";
 import { createLogger, errorFields } from "./lib/logger.ts";
 
 let config: Config;
@@ -65,6 +66,7 @@ async function shutdown(signal: string) {
   }, config.shutdownTimeoutMs);
   // Stop accepting, let in-flight requests finish, stop the relay, then close pools.
   await server.shutdown();
+  stopHousekeeping();
   await relay.stop();
   await close();
   clearTimeout(deadline);
@@ -72,5 +74,6 @@ async function shutdown(signal: string) {
   Deno.exit(0);
 }
 await relay.start();
+const stopHousekeeping = startHousekeeping(deps.sql, log);
 Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
