@@ -1,0 +1,45 @@
+// Settings and shared state of one bench run (the BENCH_* variables: see bench/run.ts).
+import postgres from "postgres";
+
+const env = (name: string, fallback: string) => Deno.env.get(name) || fallback;
+export const settings = {
+  durationS: Number(env("BENCH_DURATION", "10")),
+  warmupS: Number(env("BENCH_WARMUP", "2")),
+  connections: Number(env("BENCH_CONNECTIONS", "32")),
+  pacedConnections: Number(env("BENCH_PACED_CONNECTIONS", "8")),
+  pacedDelayMs: Number(env("BENCH_PACED_DELAY_MS", "5")),
+  loginConnections: Number(env("BENCH_LOGIN_CONNECTIONS", "8")),
+  bcryptCost: Number(env("BENCH_BCRYPT_COST", "12")),
+  apiRateLimit: env("BENCH_API_RATELIMIT", "1000000000/minute"),
+  pipeline: env("BENCH_PIPELINE", "1") !== "0",
+  pipelineRate: Number(env("BENCH_PIPELINE_RATE", "250")),
+  throughputWindowS: Number(env("BENCH_THROUGHPUT_WINDOW", "12")),
+  workerConcurrency: Number(env("BENCH_WORKER_CONCURRENCY", "10")),
+  workerWorkMs: Number(env("BENCH_WORKER_WORK_MS", "2000")),
+  keepData: env("BENCH_KEEP_DATA", "0") === "1",
+};
+export const TARGETS = {
+  cachedGetVsHello: 0.5,
+  loginP99Ratio: 2,
+  apiRssMb: 150,
+  pipelineP99Ms: 100,
+  pipelineMinRate: 200,
+  throughputRatio: 0.8,
+};
+
+export const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+export const startedAt = new Date();
+export const runId = startedAt.toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase();
+export const t0 = performance.now();
+export const log = (message: string) =>
+  console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${message}`);
+
+for (const name of ["DATABASE_URL", "REDIS_URL", "KAFKA_BROKERS"]) {
+  if (!Deno.env.get(name)) {
+    console.error(`${name} is not set: run through scripts/bench.sh (deno task bench)`);
+    Deno.exit(2);
+  }
+}
+
+export const sql = postgres(Deno.env.get("DATABASE_URL")!, { max: 3, onnotice: () => {} });
+export const emailPrefix = `bench-${runId}-`;

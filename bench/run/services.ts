@@ -1,0 +1,58 @@
+// Starts the servers under test as separate processes: the bare Hono hello world and the API
+// (with the production start task's flags). Every started service is stopped by bench/run.ts.
+import { freePort, type Service, spawnService, waitForHttp } from "../lib/proc.ts";
+import { root, settings } from "./config.ts";
+
+export const services: Service[] = [];
+
+export async function startHello(): Promise<{ service: Service; url: string }> {
+  const port = freePort();
+  const service = spawnService({
+    name: "hello world",
+    cmd: Deno.execPath(),
+    args: ["run", "--allow-net", "--allow-env", `${root}/bench/hello.ts`],
+    env: { PORT: String(port) },
+  });
+  services.push(service);
+  const url = `http://127.0.0.1:${port}/`;
+  await waitForHttp(url, service);
+  return { service, url };
+}
+
+function startTaskArgs(): string[] {
+  const task: string = JSON.parse(Deno.readTextFileSync("deno.json")).tasks.start;
+  const [deno, ...args] = task.split(/\s+/);
+  if (deno !== "deno" || !args.includes("api/main.ts")) {
+    throw new Error(`unexpected start task: ${task}`);
+  }
+  return args;
+}
+
+export async function startApi(): Promise<{ service: Service; url: string }> {
+  const port = freePort();
+  const secret = Array.from(
+    crypto.getRandomValues(new Uint8Array(36)),
+    (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b % 64],
+  ).join("") +
+    crypto.randomUUID().slice(0, 12);
+  const service = spawnService({
+    name: "API",
+    cmd: Deno.execPath(),
+    // The production start task's own flags, so the numbers describe `deno task start`.
+    args: startTaskArgs(),
+    env: {
+      APP_ENV: "test",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      JWT_SECRET_KEY: secret,
+      BCRYPT_COST: String(settings.bcryptCost),
+      SLOWAPI_RATELIMIT: settings.apiRateLimit,
+      LOGIN_RATELIMIT: settings.apiRateLimit,
+      LOGGING_LVL: "WARNING",
+    },
+  });
+  services.push(service);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health/ready`, service, { timeoutMs: 60_000 });
+  return { service, url };
+}
