@@ -7,7 +7,7 @@ import {
   ConfigError,
   databaseUrl,
   parseEnvironment,
-  positiveIntDefault,
+  positiveInt,
   type RawEnv,
 } from "./lib/env-schema.ts";
 import { parseRate } from "./lib/rate.ts";
@@ -16,7 +16,6 @@ export { ConfigError };
 
 const WEAK_SECRETS = new Set(["change-me", "changeme", "secret", "dev-secret", "password"]);
 
-const positiveInt = (fallback: number) => positiveIntDefault(z, fallback);
 const rate = (fallback: string) =>
   z.string().default(fallback).transform((value, ctx) => {
     try {

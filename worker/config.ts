@@ -2,16 +2,9 @@
 // environment (Bun loads .env itself). Every problem is reported at once, in one message.
 import process from "node:process";
 import { z } from "zod";
-import {
-  ConfigError,
-  parseEnvironment,
-  positiveIntDefault,
-  type RawEnv,
-} from "../api/lib/env-schema.ts";
+import { ConfigError, parseEnvironment, positiveInt, type RawEnv } from "../api/lib/env-schema.ts";
 
 export { ConfigError };
-
-const positiveInt = (fallback: number) => positiveIntDefault(z, fallback);
 
 const EnvSchema = z.object({
   KAFKA_BROKERS: z.string().transform((value) =>

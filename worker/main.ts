@@ -9,7 +9,7 @@ import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config.ts";
 import { createOrderConsumer } from "./consumer.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
-import { createLogger } from "./log.ts";
+import { createLogger } from "../api/lib/logger.ts";
 
 let config: WorkerConfig;
 try {
@@ -20,7 +20,7 @@ try {
   process.exit(2);
 }
 
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, { service: "order-worker" });
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);
 // One connection per concurrent record, plus slack for the duplicate check of a redelivery.
 const sql = postgres(config.databaseUrl, { max: config.concurrency + 2, onnotice: () => {} });

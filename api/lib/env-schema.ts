@@ -1,6 +1,6 @@
 // What the API's and the worker's configuration modules share: the original service's
 // variable names, DATABASE_URL from its DB_* parts, and one error listing every problem.
-import type { z } from "zod";
+import { z } from "zod";
 
 export type RawEnv = Record<string, string | undefined>;
 
@@ -8,8 +8,8 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const positiveIntDefault = (zod: typeof z, fallback: number) =>
-  zod.coerce.number().int().positive().default(fallback);
+export const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().default(fallback);
 
 /** Builds DATABASE_URL from the original's DB_* parts when it is not given whole. */
 export function databaseUrl(env: RawEnv): string | undefined {

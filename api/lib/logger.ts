@@ -10,11 +10,12 @@ const ORDER: Record<LogLevel, number> = {
   critical: 50,
 };
 
-export function createLogger(minLevel: LogLevel, write = (line: string) => console.log(line)): Log {
+/** `base` fields go on every line (the worker adds `service`). */
+export function createLogger(minLevel: LogLevel, base: Record<string, unknown> = {}): Log {
   const min = ORDER[minLevel];
   return (level, msg, fields = {}) => {
     if (ORDER[level] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+    console.log(JSON.stringify({ time: new Date().toISOString(), level, ...base, msg, ...fields }));
   };
 }
 
