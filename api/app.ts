@@ -3,16 +3,16 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { errorFields } from "./lib/logger.ts";
+import { errorFields } from "../common/logger.ts";
 import { createRouter } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
-import { authRouter } from "./routes/auth.ts";
-import { docsRouter } from "./routes/docs.ts";
-import { healthRouter } from "./routes/health.ts";
-import { ordersRouter } from "./routes/orders.ts";
+import { authRouter, loginRateLimit } from "./auth/index.ts";
+import { docsRouter } from "./docs/docs.ts";
+import { healthRouter } from "./health/health.ts";
+import { ordersRouter } from "./orders/index.ts";
 import type { App, AppDeps } from "./types.ts";
 
 const UNLIMITED = /^\/(health\/|docs|openapi\.json)/;
@@ -56,21 +56,7 @@ export function createApp(deps: AppDeps): App {
     // Password guessing is limited per account and client, on top of the general limit.
     app.use(
       "/auth/token",
-      rateLimit({
-        name: "login",
-        rate: config.rateLimit.login,
-        redis,
-        log,
-        key: async (c) => {
-          const form: Record<string, unknown> = await c.req.parseBody().catch(() => ({}));
-          const username = typeof form.username === "string" ? form.username.toLowerCase() : "";
-          return `${ip(c)}:${username}`;
-        },
-        skip: async (c) => {
-          const form: Record<string, unknown> = await c.req.parseBody().catch(() => ({}));
-          return c.req.method !== "POST" || form.grant_type === "refresh_token";
-        },
-      }),
+      loginRateLimit({ rate: config.rateLimit.login, redis, log, clientIp: ip }),
     );
   }
 

@@ -9,7 +9,7 @@ import {
   parseEnvironment,
   positiveInt,
   type RawEnv,
-} from "./lib/env-schema.ts";
+} from "../common/env-schema.ts";
 import { parseRate } from "./lib/rate.ts";
 
 export { ConfigError };

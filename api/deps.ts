@@ -3,9 +3,9 @@ import { createPasswords } from "./auth/passwords.ts";
 import { createTokens } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import { createSql } from "./db.ts";
-import { createLogger, type Log } from "./lib/logger.ts";
-import { createOrderCache } from "./orders/cache.ts";
-import { findOrder } from "./orders/repo.ts";
+import { createLogger, type Log } from "../common/logger.ts";
+import { createOrderCache } from "./orders/orders.cache.ts";
+import { findOrder } from "./orders/orders.repo.ts";
 import { createRedis } from "./redis.ts";
 import type { AppDeps } from "./types.ts";
 

@@ -3,7 +3,7 @@
 // past their expiry. Batched, so one run never holds locks for long; safe to run from every
 // API process at once (deletes are idempotent).
 import type { Sql } from "./db.ts";
-import type { Log } from "./lib/logger.ts";
+import type { Log } from "../common/logger.ts";
 
 const BATCH = 5_000;
 

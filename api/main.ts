@@ -6,7 +6,7 @@ import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
 import { createDeps } from "./deps.ts";
 import { createOutboxRelay } from "./events/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
-import { createLogger, errorFields } from "./lib/logger.ts";
+import { createLogger, errorFields } from "../common/logger.ts";
 
 let config: Config;
 try {

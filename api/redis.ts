@@ -4,7 +4,7 @@
 // time-series modules (about 25 MB more per process) that this service never uses.
 import { createClient } from "@redis/client";
 import type { Config } from "./config.ts";
-import type { Log } from "./lib/logger.ts";
+import type { Log } from "../common/logger.ts";
 
 function connectClient(url: string) {
   return createClient({

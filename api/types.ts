@@ -4,8 +4,8 @@ import type { Passwords } from "./auth/passwords.ts";
 import type { Tokens } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import type { Sql } from "./db.ts";
-import type { Log } from "./lib/logger.ts";
-import type { OrderCache } from "./orders/cache.ts";
+import type { Log } from "../common/logger.ts";
+import type { OrderCache } from "./orders/orders.cache.ts";
 import type { Redis } from "./redis.ts";
 
 export interface AuthUser {

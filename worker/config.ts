@@ -2,7 +2,7 @@
 // environment (Bun loads .env itself). Every problem is reported at once, in one message.
 import process from "node:process";
 import { z } from "zod";
-import { ConfigError, parseEnvironment, positiveInt, type RawEnv } from "../api/lib/env-schema.ts";
+import { ConfigError, parseEnvironment, positiveInt, type RawEnv } from "../common/env-schema.ts";
 
 export { ConfigError };
 

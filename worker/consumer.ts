@@ -4,8 +4,8 @@
 // records, so a commit never passes a record that has not been handled; a crash means
 // redelivery, which processed_events makes harmless.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
-import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../api/events/order-created.ts";
-import type { LogFn } from "../api/events/kafka-log.ts";
+import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../common/events/order-created.ts";
+import type { LogFn } from "../common/events/kafka-log.ts";
 import type { Handler, Outcome } from "./handle.ts";
 import { createLimiter } from "./limiter.ts";
 

@@ -4,8 +4,8 @@
 // attempt leaves no trace. Returns what the consumer should do; throws only when the
 // database stays unreachable (see below).
 import postgres from "postgres";
-import { OrderCreatedValue, parseOrderCreatedHeaders } from "../api/events/order-created.ts";
-import type { LogFn } from "../api/events/kafka-log.ts";
+import { OrderCreatedValue, parseOrderCreatedHeaders } from "../common/events/order-created.ts";
+import type { LogFn } from "../common/events/kafka-log.ts";
 
 export interface InputRecord {
   topic: string;

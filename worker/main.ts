@@ -4,12 +4,12 @@
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import process from "node:process";
 import postgres from "postgres";
-import { kafkaLogCreator } from "../api/events/kafka-log.ts";
+import { kafkaLogCreator } from "../common/events/kafka-log.ts";
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config.ts";
 import { createOrderConsumer } from "./consumer.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
-import { createLogger } from "../api/lib/logger.ts";
+import { createLogger } from "../common/logger.ts";
 
 let config: WorkerConfig;
 try {

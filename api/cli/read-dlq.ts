@@ -1,7 +1,7 @@
 // Prints the records of new_order.dlq as JSON lines (key, value, headers) and exits once the
 // topic is drained: `deno task dlq [host:port,…]` (defaults to KAFKA_BROKERS).
 import { Kafka, logLevel } from "kafkajs";
-import { ORDER_DLQ_TOPIC } from "../events/order-created.ts";
+import { ORDER_DLQ_TOPIC } from "../../common/events/order-created.ts";
 
 const brokers = (Deno.args[0] ?? Deno.env.get("KAFKA_BROKERS") ?? "").split(",").filter(Boolean);
 if (brokers.length === 0) {

@@ -1,8 +1,8 @@
 // The relay's Kafka side: one idempotent producer, connected lazily and replaced after any
 // failure, plus the connection state that readiness reports.
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
-import { kafkaLogCreator, type LogFn } from "./kafka-log.ts";
-import { ORDER_TOPIC } from "./order-created.ts";
+import { kafkaLogCreator, type LogFn } from "../../common/events/kafka-log.ts";
+import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import { errorMessage } from "./outbox-publish.ts";
 
 export function createRelayProducer(opts: { brokers: string[]; clientId: string; log: LogFn }) {

@@ -6,7 +6,7 @@
 // without competing; the others retry the lock every sweep and take over if the leader dies.
 import type { Producer } from "kafkajs";
 import type postgres from "postgres";
-import type { LogFn } from "./kafka-log.ts";
+import type { LogFn } from "../../common/events/kafka-log.ts";
 import { createLeaderLock } from "./leader-lock.ts";
 import { type Backoff, errorMessage, pendingInfo, publishBatch } from "./outbox-publish.ts";
 import { createRelayProducer } from "./relay-producer.ts";

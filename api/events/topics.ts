@@ -1,6 +1,10 @@
 // Creates the order topics if they are missing; safe to run from several processes at once.
 import { Kafka, logLevel } from "kafkajs";
-import { ORDER_DLQ_TOPIC, ORDER_TOPIC, ORDER_TOPIC_PARTITIONS } from "./order-created.ts";
+import {
+  ORDER_DLQ_TOPIC,
+  ORDER_TOPIC,
+  ORDER_TOPIC_PARTITIONS,
+} from "../../common/events/order-created.ts";
 
 export async function ensureTopics(brokers: string[], timeoutMs = 60_000): Promise<void> {
   const kafka = new Kafka({

@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { type ClientRateLimitInfo, rateLimiter, RedisStore, type Store } from "hono-rate-limiter";
 import type { Rate } from "../lib/rate.ts";
-import type { Log } from "../lib/logger.ts";
+import type { Log } from "../../common/logger.ts";
 import { problemResponse } from "../lib/problem.ts";
 import type { Redis } from "../redis.ts";
 import type { AppEnv } from "../types.ts";

@@ -1,7 +1,7 @@
 // One JSON log line per request: id, method, matched route, status, duration.
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
-import type { Log } from "../lib/logger.ts";
+import type { Log } from "../../common/logger.ts";
 import type { AppEnv } from "../types.ts";
 
 export function requestLog(log: Log) {

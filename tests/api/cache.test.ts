@@ -1,7 +1,7 @@
 // The Redis read-through cache stays correct across PATCH and never goes back in time.
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { cacheKey } from "../../api/orders/cache.ts";
-import { findOrder } from "../../api/orders/repo.ts";
+import { cacheKey } from "../../api/orders/orders.cache.ts";
+import { findOrder } from "../../api/orders/orders.repo.ts";
 import { createTestApp, test } from "../helpers/app.ts";
 
 const t = createTestApp();

@@ -7,7 +7,7 @@ import {
   ORDER_DLQ_TOPIC,
   ORDER_TOPIC,
   ORDER_TOPIC_PARTITIONS,
-} from "../../api/events/order-created.ts";
+} from "../../common/events/order-created.ts";
 import {
   api,
   dependsOn,

@@ -4,8 +4,8 @@
 import { Kafka, type KafkaMessage, logLevel } from "kafkajs";
 import { parseEnv } from "node:util";
 import postgres from "postgres";
-import type { LogFn } from "../../api/events/kafka-log.ts";
-import { ORDER_TOPIC, orderCreatedHeaders } from "../../api/events/order-created.ts";
+import type { LogFn } from "../../common/events/kafka-log.ts";
+import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { createOutboxRelay, type OutboxRelay } from "../../api/events/relay.ts";
 
 const fileEnv = (() => {

@@ -2,7 +2,7 @@
 // processed_events. Covers the record contract, a Kafka outage during order creation, and two
 // API processes sharing one database.
 import assert from "node:assert/strict";
-import { ORDER_TOPIC, OrderCreatedValue } from "../../api/events/order-created.ts";
+import { ORDER_TOPIC, OrderCreatedValue } from "../../common/events/order-created.ts";
 import { uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
 import { startApi } from "../helpers/processes.ts";

@@ -2,7 +2,7 @@
 // published once each after the broker returns. Stops and restarts the shared local broker,
 // so it is the only test that does.
 import assert from "node:assert/strict";
-import { ORDER_TOPIC } from "../../api/events/order-created.ts";
+import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import {
   byEventId,
   collect,

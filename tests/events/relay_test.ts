@@ -1,7 +1,7 @@
 // The outbox relay against the real database and broker: record format, and one publisher
 // among several relays, including a takeover when the leader's lock session dies.
 import assert from "node:assert/strict";
-import { ORDER_TOPIC, OrderCreatedValue } from "../../api/events/order-created.ts";
+import { ORDER_TOPIC, OrderCreatedValue } from "../../common/events/order-created.ts";
 import {
   byEventId,
   collect,

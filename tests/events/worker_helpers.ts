@@ -2,7 +2,7 @@
 // health port, and produces `new_order` records directly (valid or deliberately broken).
 import { Partitioners } from "kafkajs";
 import type { IHeaders } from "kafkajs";
-import { ORDER_TOPIC, orderCreatedHeaders } from "../../api/events/order-created.ts";
+import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { BROKERS, DATABASE_URL, kafka, waitFor } from "./helpers.ts";
 
 export interface Worker {

@@ -1,6 +1,6 @@
 // The real worker process (`bun run worker`) against the real broker and database.
 import assert from "node:assert/strict";
-import { ORDER_DLQ_TOPIC } from "../../api/events/order-created.ts";
+import { ORDER_DLQ_TOPIC } from "../../common/events/order-created.ts";
 import { collect, connect, opts, waitFor } from "./helpers.ts";
 import {
   committed,

@@ -2,7 +2,7 @@
 import { ok, strictEqual } from "node:assert/strict";
 import { createApp } from "../../api/app.ts";
 import { createDeps } from "../../api/deps.ts";
-import { createLogger } from "../../api/lib/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { testConfig, uniqueEmail, uniqueIp } from "./config.ts";
 
 export type TestApp = ReturnType<typeof createTestApp>;

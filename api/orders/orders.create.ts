@@ -3,9 +3,9 @@
 // later retry finds the committed first response. No check-then-insert race is possible.
 import type { Sql } from "../db.ts";
 import { ProblemError } from "../lib/problem.ts";
-import type { VersionedOrder } from "./cache.ts";
-import type { Order } from "./model.ts";
-import { insertOrderWithEvent } from "./repo.ts";
+import type { VersionedOrder } from "./orders.cache.ts";
+import type { Order } from "./orders.model.ts";
+import { insertOrderWithEvent } from "./orders.repo.ts";
 
 export interface CreateOrderInput {
   creatorId: string;

@@ -1,10 +1,14 @@
 // Orders in PostgreSQL. Creating an order writes its outbox event in the same transaction,
 // so an order exists if and only if its `new_order` event will be published.
 import type { Sql, Tx } from "../db.ts";
-import { ORDER_TOPIC, orderCreatedHeaders, type OrderStatus } from "../events/order-created.ts";
+import {
+  ORDER_TOPIC,
+  orderCreatedHeaders,
+  type OrderStatus,
+} from "../../common/events/order-created.ts";
 import { uuidv7 } from "../lib/uuid.ts";
-import type { VersionedOrder } from "./cache.ts";
-import { allowedMoves, canMove, type OrderRow, toOrder } from "./model.ts";
+import type { VersionedOrder } from "./orders.cache.ts";
+import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts";
 
 export async function insertOrderWithEvent(
   tx: Tx,

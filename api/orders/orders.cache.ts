@@ -1,9 +1,9 @@
 // Read-through cache of orders in Redis under `order:<id>`. Every entry carries the row's
 // version and a Lua script refuses to replace a newer version with an older one, so a slow
 // cache fill racing a PATCH can never bring back data older than the last commit.
-import type { Log } from "../lib/logger.ts";
+import type { Log } from "../../common/logger.ts";
 import type { Redis } from "../redis.ts";
-import type { Order } from "./model.ts";
+import type { Order } from "./orders.model.ts";
 
 const PUT_IF_NEWER = `
 local current = redis.call('GET', KEYS[1])

@@ -7,8 +7,8 @@ import {
   insertUser,
   retireRefreshToken,
   revokeFamily,
-} from "../auth/store.ts";
-import { InvalidTokenError } from "../auth/tokens.ts";
+} from "./auth.repo.ts";
+import { InvalidTokenError } from "./tokens.ts";
 import { createRouter } from "../lib/openapi.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { uuidv7 } from "../lib/uuid.ts";

@@ -1,9 +1,9 @@
 // Route definitions for /orders: request schemas, responses and statuses, in one place.
 import { createRoute, z } from "@hono/zod-openapi";
-import { OrderStatus } from "../events/order-created.ts";
+import { OrderStatus } from "../../common/events/order-created.ts";
 import { BEARER, COMMON_PROBLEMS, problems } from "../lib/openapi.ts";
 import { requireContentType } from "../middleware/content-type.ts";
-import { OrderSchema } from "../orders/model.ts";
+import { OrderSchema } from "./orders.model.ts";
 
 const MAX_PRICE = 999_999_999_999.99; // NUMERIC(14,2)
 

@@ -2,8 +2,8 @@
 import { createRouter } from "../lib/openapi.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { authenticate } from "../middleware/authenticate.ts";
-import { createOrder } from "../orders/create.ts";
-import { changeStatus, findOrder, listOrders } from "../orders/repo.ts";
+import { createOrder } from "./orders.create.ts";
+import { changeStatus, findOrder, listOrders } from "./orders.repo.ts";
 import type { AppDeps } from "../types.ts";
 import {
   createOrderRoute,

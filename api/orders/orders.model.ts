@@ -1,6 +1,6 @@
 // The order as the API returns it, the status machine, and the row-to-JSON mapping.
 import { z } from "@hono/zod-openapi";
-import { ORDER_STATUSES, type OrderStatus } from "../events/order-created.ts";
+import { ORDER_STATUSES, type OrderStatus } from "../../common/events/order-created.ts";
 
 export const OrderSchema = z.object({
   id: z.string().openapi({ example: "019ab5d2-7c1e-7a3b-9f2e-2b6f0c1d4e5f" }),
