@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
+# Ports may come from the environment or .env (for example a second checkout beside this one).
+load_env
 root=$PWD
 data=$root/.data
 PG_PORT=${ORDER_SERVICE_PG_PORT:-55432}
