@@ -7,6 +7,7 @@ import { createDeps } from "./deps.ts";
 import { createOutboxRelay } from "./events/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { createLogger, errorFields } from "../common/logger.ts";
+import { guardProcess } from "../common/process-guard.ts";
 
 let config: Config;
 try {
@@ -17,6 +18,7 @@ try {
   Deno.exit(2);
 }
 const log = createLogger(config.logLevel);
+guardProcess(log); // log and keep serving rather than die on an error that escaped its caller
 const { deps, close } = createDeps(config, log);
 
 try {

@@ -10,6 +10,7 @@ import { createOrderConsumer } from "./consumer.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
 import { createLogger } from "../common/logger.ts";
+import { guardProcess } from "../common/process-guard.ts";
 
 let config: WorkerConfig;
 try {
@@ -21,6 +22,7 @@ try {
 }
 
 const log = createLogger(config.logLevel, { service: "order-worker" });
+guardProcess(log); // log and keep consuming rather than die on an error that escaped its caller
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);
 // One connection per concurrent record, plus slack for the duplicate check of a redelivery.
 const sql = postgres(config.databaseUrl, { max: config.concurrency + 2, onnotice: () => {} });
