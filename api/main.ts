@@ -33,7 +33,7 @@ try {
 
 // Publishes committed orders to Kafka; only one API process at a time holds the relay lock.
 const relay = createOutboxRelay({
-  sql: deps.sql,
+  sql: deps.opsSql ?? deps.sql, // the ops pool: request load cannot starve the relay
   brokers: config.kafka.brokers,
   clientId: config.kafka.clientId,
   sweepIntervalMs: config.outbox.sweepIntervalMs,
