@@ -46,7 +46,7 @@ export function startLoad(step: Step, { workers = 6, giveUpMs = 30_000 } = {}): 
           contentType: null,
           ms: performance.now() - startedAt,
           startedAt,
-          error: String(error),
+          error: String((error as { cause?: unknown })?.cause ?? error),
         });
         await new Promise((resolve) => setTimeout(resolve, 50)); // refused: do not spin
       }
