@@ -8,6 +8,7 @@ import { createOutboxRelay } from "./events/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { createLogger, errorFields } from "../common/logger.ts";
 import { guardProcess } from "../common/process-guard.ts";
+import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
 let config: Config;
 try {
@@ -19,6 +20,7 @@ try {
 }
 const log = createLogger(config.logLevel);
 guardProcess(log); // log and keep serving rather than die on an error that escaped its caller
+warnIfDriverUnpatched(log);
 const { deps, close } = createDeps(config, log);
 
 try {

@@ -11,6 +11,7 @@ import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
 import { createLogger } from "../common/logger.ts";
 import { guardProcess } from "../common/process-guard.ts";
+import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
 let config: WorkerConfig;
 try {
@@ -23,6 +24,7 @@ try {
 
 const log = createLogger(config.logLevel, { service: "order-worker" });
 guardProcess(log); // log and keep consuming rather than die on an error that escaped its caller
+warnIfDriverUnpatched(log);
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);
 // One connection per concurrent record, plus slack for the duplicate check of a redelivery.
 const sql = postgres(config.databaseUrl, { max: config.concurrency + 2, onnotice: () => {} });
