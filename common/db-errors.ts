@@ -82,7 +82,9 @@ export function isTransientDbError(error: unknown, depth = 0): boolean {
   }
   const name = (error as { name?: unknown }).name;
   if (typeof name === "string" && TRANSIENT_NAMES.has(name)) return true;
-  if (error instanceof AggregateError && error.errors.some((e) => isTransientDbError(e, depth + 1))) {
+  if (
+    error instanceof AggregateError && error.errors.some((e) => isTransientDbError(e, depth + 1))
+  ) {
     return true;
   }
   return isTransientDbError((error as { cause?: unknown }).cause, depth + 1);
