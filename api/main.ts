@@ -36,13 +36,14 @@ const relay = createOutboxRelay({
   clientId: config.kafka.clientId,
   sweepIntervalMs: config.outbox.sweepIntervalMs,
   batchSize: config.outbox.batchSize,
+  maxAttempts: config.outbox.maxAttempts,
   log,
 });
 deps.readinessChecks = {
   kafka: () => {
     const status = relay.status();
     const role = status.leader
-      ? `publishing relay, ${status.pending ?? 0} pending`
+      ? `publishing relay, ${status.pending ?? 0} pending, ${status.parked ?? 0} parked`
       : "standby relay";
     return { ok: status.producer === "connected", detail: `producer ${status.producer}; ${role}` };
   },
