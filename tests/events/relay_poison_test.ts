@@ -49,9 +49,9 @@ for (
       let poison = "";
       try {
         // Poison first (lowest id), then the good rows; the relay starts after both.
-      poison = await insertPoison(sql, kind);
-      const orders = await insertOrders(sql, good);
-      const ids = orders.map((o) => o.eventId);
+        poison = await insertPoison(sql, kind);
+        const orders = await insertOrders(sql, good);
+        const ids = orders.map((o) => o.eventId);
         await r.start();
         await waitFor(
           `${good} good records`,
