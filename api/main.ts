@@ -67,7 +67,7 @@ async function shutdown(signal: string) {
   }, config.shutdownTimeoutMs);
   // Stop accepting, let in-flight requests finish, stop the relay, then close pools.
   await server.shutdown();
-  stopHousekeeping();
+  await stopHousekeeping();
   await relay.stop();
   await close();
   clearTimeout(deadline);
@@ -75,6 +75,8 @@ async function shutdown(signal: string) {
   Deno.exit(0);
 }
 await relay.start();
-const stopHousekeeping = startHousekeeping(deps.sql, log);
+const stopHousekeeping = startHousekeeping(deps.sql, log, {
+  retention: { processedEventsDays: config.processedEventsRetentionDays },
+});
 Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
