@@ -79,7 +79,7 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
     const messages = batch.messages;
     const done = messages.map(() => false);
     let next = 0; // first record not yet resolved
-    let failure: unknown = null; // failed heartbeat (rebalance), DLQ send, or database outage
+    let failure: unknown = null; // failed heartbeat (rebalance) or DLQ send
     // Once the consumer stops, the partition is reassigned or sought, or a record failed,
     // queued records are left for redelivery; records already started are finished.
     const halted = () => !payload.isRunning() || payload.isStale() || failure !== null;

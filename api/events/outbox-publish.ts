@@ -10,6 +10,7 @@
 // an outage never parks rows.
 import type { Producer } from "kafkajs";
 import type postgres from "postgres";
+import { isTransientDbError } from "../../common/db-errors.ts";
 import { isRecordError } from "./kafka-errors.ts";
 import {
   type Backoff,
@@ -119,7 +120,9 @@ export async function publishBatch(
     }
   }
 
-  await markSent(sql, sent, token);
+  // Kafka has these rows: a database blip now would have them published again once their
+  // lease ends, so a transient error is worth a few quick retries.
+  await withTransientRetries(() => markSent(sql, sent, token));
   result.sent = sent.length;
   // A failure counts against the row when it is the record's own, or when other rows got
   // through (so the broker was there). Otherwise the broker is away: give the rows back.
@@ -153,6 +156,17 @@ export async function publishBatch(
   result.released = untried.length;
   if (lastError !== undefined) result.error = lastError;
   return result;
+}
+
+async function withTransientRetries(step: () => Promise<void>, attempts = 4): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientDbError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
 }
 
 function byTopic(rows: OutboxRow[]) {
