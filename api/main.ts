@@ -40,13 +40,14 @@ const relay = createOutboxRelay({
   clientId: config.kafka.clientId,
   sweepIntervalMs: config.outbox.sweepIntervalMs,
   batchSize: config.outbox.batchSize,
+  maxAttempts: config.outbox.maxAttempts,
   log,
 });
 deps.readinessChecks = {
   kafka: () => {
     const status = relay.status();
     const role = status.leader
-      ? `publishing relay, ${status.pending ?? 0} pending`
+      ? `publishing relay, ${status.pending ?? 0} pending, ${status.parked ?? 0} parked`
       : "standby relay";
     return { ok: status.producer === "connected", detail: `producer ${status.producer}; ${role}` };
   },
@@ -70,7 +71,7 @@ async function shutdown(signal: string) {
   }, config.shutdownTimeoutMs);
   // Stop accepting, let in-flight requests finish, stop the relay, then close pools.
   await server.shutdown();
-  stopHousekeeping();
+  await stopHousekeeping();
   await relay.stop();
   await close();
   clearTimeout(deadline);
@@ -78,6 +79,8 @@ async function shutdown(signal: string) {
   Deno.exit(0);
 }
 await relay.start();
-const stopHousekeeping = startHousekeeping(deps.sql, log);
+const stopHousekeeping = startHousekeeping(deps.sql, log, {
+  retention: { processedEventsDays: config.processedEventsRetentionDays },
+});
 Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));

@@ -1,6 +1,6 @@
 // Which errors mean "the database cannot serve this now" (503 + Retry-After, never 500).
 import { strictEqual } from "node:assert/strict";
-import { isDatabaseDown } from "../../api/lib/problem.ts";
+import { isTransientDbError as isDatabaseDown } from "../../common/db-errors.ts";
 
 const transient = [
   "ECONNREFUSED",
