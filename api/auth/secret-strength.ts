@@ -44,7 +44,7 @@ export function secretProblem(secret: string): string | undefined {
   if (secret.length < MIN_LENGTH) {
     return `is shorter than ${MIN_LENGTH} characters; ${GENERATE_HINT}`;
   }
-  if (entropyBits(secret) < MIN_ENTROPY_BITS) {
+  if (entropyBits(secret) < MIN_ENTROPY_BITS || /^(.+?)\1+$/s.test(secret)) {
     return `is too predictable (repeated or few distinct characters); ${GENERATE_HINT}`;
   }
   return undefined;

@@ -94,6 +94,7 @@ export const jsonObject = (opts: { maxKeys: number; maxKeyLength: number }) =>
     .refine((value) => Object.keys(value).length <= opts.maxKeys, `at most ${opts.maxKeys} entries`)
     .openapi({
       maxProperties: opts.maxKeys,
-      propertyNames: { maxLength: opts.maxKeyLength, pattern: NO_NUL },
       additionalProperties: { $ref: "#/components/schemas/JsonValue" },
+      // OpenAPI 3.1 (JSON Schema 2020-12) keyword the metadata type does not list.
+      ...({ propertyNames: { maxLength: opts.maxKeyLength, pattern: NO_NUL } } as object),
     });
