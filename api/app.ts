@@ -4,9 +4,11 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { errorFields } from "../common/logger.ts";
-import { createRouter } from "./lib/openapi.ts";
+import { createRouter, registerJsonValue } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { clientIp } from "./middleware/client-ip.ts";
+import { methodNotAllowed } from "./middleware/method-not-allowed.ts";
+import { safeInput } from "./middleware/safe-input.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { requestTimeout } from "./middleware/request-timeout.ts";
@@ -20,7 +22,8 @@ const UNLIMITED = /^\/(health\/|docs|openapi\.json)/;
 
 export function createApp(deps: AppDeps): App {
   const { config, log, redis } = deps;
-  const app = createRouter();
+  // Not strict: `/orders/` routes as `/orders`, as the original (FastAPI) service's clients expect.
+  const app = createRouter({ strict: false });
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLog(log));
@@ -64,11 +67,15 @@ export function createApp(deps: AppDeps): App {
     );
   }
 
+  app.use(methodNotAllowed(() => app.routes));
+  app.use(safeInput());
+
   app.route("/", healthRouter(deps));
   app.route("/", authRouter(deps));
   app.route("/", ordersRouter(deps));
   app.route("/", docsRouter());
 
+  registerJsonValue(app);
   app.openAPIRegistry.registerComponent("securitySchemes", "OAuth2PasswordBearer", {
     type: "oauth2",
     flows: { password: { tokenUrl: "/auth/token", refreshUrl: "/auth/token", scopes: {} } },
