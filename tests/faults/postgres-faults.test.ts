@@ -85,7 +85,9 @@ Deno.test({
           ok((await pg.terminateAll()) > 0, "sessions were terminated");
         }
         await progress(load, "2xx", 10, "requests to succeed after the faults");
-        assertOnly2xxOr503(await load.stop(), api);
+        const outcomes = await load.stop();
+        console.log(`terminate-all x3: ${summary(outcomes)}`);
+        assertOnly2xxOr503(outcomes, api);
         assertWorkerRunning();
       });
 
@@ -95,8 +97,13 @@ Deno.test({
         await pg.stop();
         await progress(load, 503, 3 * WORKERS, "503s while PostgreSQL is down");
         await pg.start();
+        const back = performance.now();
+        await progress(load, "2xx", 1, "a request to succeed once PostgreSQL is back");
+        const recoveredMs = Math.round(performance.now() - back);
         await progress(load, "2xx", 5, "requests to succeed once PostgreSQL is back");
-        assertOnly2xxOr503(await load.stop(), api);
+        const outcomes = await load.stop();
+        console.log(`stop/start: ${summary(outcomes)}, first 2xx ${recoveredMs} ms after start`);
+        assertOnly2xxOr503(outcomes, api);
         assertWorkerRunning();
       });
 
@@ -111,8 +118,13 @@ Deno.test({
         } finally {
           await pg.thaw();
         }
+        const back = performance.now();
+        await progress(load, "2xx", 1, "a request to succeed once PostgreSQL resumes");
+        const recoveredMs = Math.round(performance.now() - back);
         await progress(load, "2xx", 5, "requests to succeed once PostgreSQL resumes");
-        assertOnly2xxOr503(await load.stop(), api);
+        const outcomes = await load.stop();
+        console.log(`SIGSTOP: ${summary(outcomes)}, first 2xx ${recoveredMs} ms after SIGCONT`);
+        assertOnly2xxOr503(outcomes, api);
         assertWorkerRunning();
       });
     } finally {

@@ -44,15 +44,17 @@ Deno.test({
       };
       await served(10);
       redis.freeze();
+      const frozenAt = performance.now();
       try {
         // Readiness notices (its ping times out), and requests keep succeeding meanwhile.
         await waitFor(async () => (await readiness()) === "degraded", {
           what: "readiness to degrade",
         });
-        await served(10 * WORKERS);
+        await served(30 * WORKERS); // a few seconds of load against the hung Redis
       } finally {
         redis.thaw();
       }
+      const frozenMs = Math.round(performance.now() - frozenAt);
       await waitFor(async () => (await readiness()) === "ok", {
         timeoutMs: 15_000,
         what: "redis to be used again",
@@ -61,6 +63,7 @@ Deno.test({
       const outcomes = await load.stop();
 
       const detail = summary(outcomes);
+      console.log(`Redis SIGSTOP for ${frozenMs} ms under load: ${detail}`);
       ok(api.alive(), "the API process is still running");
       for (const o of outcomes) {
         ok(o.status >= 200 && o.status < 300, `${o.op} → ${o.status}: ${detail}`);
