@@ -3,7 +3,7 @@
 // per-process fallback while Redis is stopped.
 import { ok, strictEqual } from "node:assert/strict";
 import { createTestApp, expectProblem, test, type TestApp } from "../helpers/app.ts";
-import { uniqueEmail, uniqueIp } from "../helpers/config.ts";
+import { uniqueEmail } from "../helpers/config.ts";
 import { privateRedis } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/wait.ts";
 
