@@ -42,6 +42,16 @@ test("a cached GET /orders/{id} makes exactly one Redis round trip", async () =>
     ok(/"incr" "rl:api:/i.test(inside), inside);
     ok(/"exists" "revoked:sid:/i.test(inside), inside);
     ok(/"get" "order:/i.test(inside), inside);
+
+    // A restarted (or flushed) Redis no longer knows the script: EVAL sends it again.
+    await marker.scriptFlush();
+    const again = await t.get(`/orders/${order.id}`, u.token);
+    strictEqual(again.status, 200);
+    strictEqual(
+      Number(again.headers.get("ratelimit-remaining")),
+      Number(res.headers.get("ratelimit-remaining")) - 1,
+      "counted in Redis, not in the process",
+    );
   } finally {
     await Promise.allSettled([monitor.close(), marker.close()]);
     await t.close();
