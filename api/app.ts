@@ -7,6 +7,7 @@ import { errorFields } from "../common/logger.ts";
 import { createRouter } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { requestTimeout } from "./middleware/request-timeout.ts";
 import { authRouter } from "./auth/index.ts";
 import { docsRouter } from "./docs/docs.ts";
 import { healthRouter } from "./health/health.ts";
@@ -34,6 +35,9 @@ export function createApp(deps: AppDeps): App {
       ],
     }));
   }
+  // Inside the log and header middleware, so a request cut off at its deadline is logged
+  // and carries the usual headers.
+  app.use(requestTimeout({ timeoutMs: config.requestTimeoutMs }));
   app.use(bodyLimit({
     maxSize: config.maxBodyBytes,
     onError: (c) =>
