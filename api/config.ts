@@ -10,6 +10,7 @@ import {
   positiveInt,
   type RawEnv,
 } from "../common/env-schema.ts";
+import { parseTrustedProxies } from "./lib/ip.ts";
 import { parseRate } from "./lib/rate.ts";
 import { secretProblem } from "./auth/secret-strength.ts";
 
@@ -27,6 +28,12 @@ const rate = (fallback: string) =>
 const list = z.string().default("").transform((value) =>
   value.split(",").map((item) => item.trim()).filter(Boolean)
 );
+// TRUST_PROXY: CIDRs and named ranges; `true` means loopback and private networks, `false` none.
+const trustedProxies = z.string().default("false").transform((value, ctx) => {
+  const parsed = parseTrustedProxies(value);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+  return typeof parsed === "string" ? z.NEVER : parsed;
+});
 const bool = (fallback: boolean) =>
   z.enum(["true", "false", "1", "0", "yes", "no"]).default(fallback ? "true" : "false")
     .transform((value) => ["true", "1", "yes"].includes(value));
@@ -64,7 +71,9 @@ const Fields = z.object({
   RATE_LIMIT_ENABLED: bool(true),
   SLOWAPI_RATELIMIT: rate("30/minute"),
   LOGIN_RATELIMIT: rate("5/minute"),
-  TRUST_PROXY: bool(false),
+  LOGIN_ACCOUNT_RATELIMIT: rate("20/hour"),
+  REGISTER_RATELIMIT: rate("10/hour"),
+  TRUST_PROXY: trustedProxies,
   ORDER_CACHE_TTL_SECONDS: positiveInt(300),
   MAX_BODY_BYTES: positiveInt(64 * 1024),
   LOGGING_LVL: z.string().default("INFO").transform((v) => v.toLowerCase()).pipe(
@@ -148,7 +157,9 @@ export function parseConfig(env: RawEnv) {
       enabled: e.RATE_LIMIT_ENABLED,
       general: e.SLOWAPI_RATELIMIT,
       login: e.LOGIN_RATELIMIT,
-      trustProxy: e.TRUST_PROXY,
+      loginAccount: e.LOGIN_ACCOUNT_RATELIMIT,
+      register: e.REGISTER_RATELIMIT,
+      trustedProxies: e.TRUST_PROXY,
     },
     cacheTtlSeconds: e.ORDER_CACHE_TTL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,

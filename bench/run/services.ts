@@ -48,6 +48,8 @@ export async function startApi(): Promise<{ service: Service; url: string }> {
       BCRYPT_COST: String(settings.bcryptCost),
       SLOWAPI_RATELIMIT: settings.apiRateLimit,
       LOGIN_RATELIMIT: settings.apiRateLimit,
+      LOGIN_ACCOUNT_RATELIMIT: settings.apiRateLimit,
+      REGISTER_RATELIMIT: settings.apiRateLimit,
       LOGGING_LVL: "WARNING",
     },
   });
