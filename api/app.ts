@@ -6,6 +6,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { errorFields } from "../common/logger.ts";
 import { createRouter } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
+import { httpMetrics } from "./metrics/http.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
@@ -22,6 +23,7 @@ export function createApp(deps: AppDeps): App {
   const app = createRouter();
 
   app.use(requestId({ headerName: "X-Request-Id" }));
+  if (config.metrics.enabled) app.use(httpMetrics());
   app.use(requestLog(log));
   app.use(secureHeaders());
   if (config.corsOrigins.length > 0) {

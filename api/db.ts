@@ -5,6 +5,9 @@ import type { Config } from "./config.ts";
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
 
+/** Unique per process, so the metrics can find this pool's sessions in pg_stat_activity. */
+export const APPLICATION_NAME = `order-service-api-${crypto.randomUUID().slice(0, 8)}`;
+
 export function createSql(config: Config["db"]): Sql {
   return postgres(config.url, {
     max: config.poolMax,
@@ -14,7 +17,7 @@ export function createSql(config: Config["db"]): Sql {
     connection: {
       statement_timeout: config.statementTimeoutMs,
       idle_in_transaction_session_timeout: 30_000,
-      application_name: "order-service-api",
+      application_name: APPLICATION_NAME,
     },
     onnotice: () => {},
   });

@@ -80,7 +80,8 @@ CREATE TABLE public.outbox (
     attempts integer DEFAULT 0 NOT NULL,
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
     last_error text,
-    sent_at timestamp with time zone
+    sent_at timestamp with time zone,
+    traceparent text
 );
 
 
@@ -311,4 +312,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261124070200'),
     ('20261124070300'),
     ('20261124070400'),
-    ('20261124070500');
+    ('20261124070500'),
+    ('20261125090000');

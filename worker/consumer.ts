@@ -8,6 +8,7 @@ import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../common/events/order-created.ts"
 import type { LogFn } from "../common/events/kafka-log.ts";
 import type { Handler, Outcome } from "./handle.ts";
 import { createLimiter } from "./limiter.ts";
+import { recordLag } from "./metrics.ts";
 
 export interface OrderConsumerOptions {
   kafka: Kafka;
@@ -120,6 +121,7 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       });
       done[index] = true;
       while (next < messages.length && done[next]) resolveOffset(messages[next++].offset);
+      recordLag(batch.partition, batch.highWatermark, messages[next - 1]?.offset ?? "-1");
       await heartbeat();
       await commitOffsetsIfNecessary();
     }

@@ -6,6 +6,7 @@
 import postgres from "postgres";
 import { OrderCreatedValue, parseOrderCreatedHeaders } from "../common/events/order-created.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
+import { workerMetrics } from "./metrics.ts";
 
 export interface InputRecord {
   topic: string;
@@ -86,6 +87,7 @@ export function createHandler(deps: HandlerDeps) {
           return { kind: "dead-letter", reason: "retries-exhausted", error: message };
         }
         log("warning", "processing failed; retrying", { eventId, attempt, error: message });
+        workerMetrics.records.inc({ result: "retried" });
         await sleep(Math.min(5_000, retryDelayMs * 2 ** attempt));
       }
     }

@@ -9,6 +9,8 @@ import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config.ts";
 import { createOrderConsumer } from "./consumer.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
+import { startDefaultMetrics } from "./metrics.ts";
+import { instrumentHandler, startTracing } from "./tracing.ts";
 import { createLogger } from "../common/logger.ts";
 
 let config: WorkerConfig;
@@ -20,6 +22,8 @@ try {
   process.exit(2);
 }
 
+const tracing = startTracing({ endpoint: config.otlpEndpoint, serviceName: "order-worker" });
+startDefaultMetrics();
 const log = createLogger(config.logLevel, { service: "order-worker" });
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);
 // One connection per concurrent record, plus slack for the duplicate check of a redelivery.
@@ -45,12 +49,12 @@ const consumer = createOrderConsumer({
   log,
   // Better to exit and be restarted by the supervisor than to idle with a 503.
   onFatal: () => void shutdown("consumer-crash", 1),
-  handle: createHandler({
+  handle: instrumentHandler(createHandler({
     sql,
     simulatedWorkMs: config.simulatedWorkMs,
     maxRetries: config.maxRetries,
     log,
-  }),
+  })),
 });
 const health = await startHealthServer(config.healthPort, consumer.isRunning);
 
@@ -72,6 +76,7 @@ async function shutdown(signal: string, exitCode = 0) {
     code = 1;
   }
   await sql.end({ timeout: 5 }).catch(() => {});
+  await tracing.shutdown().catch(() => {});
   await health.close();
   clearTimeout(force);
   log("info", "worker stopped", { code });

@@ -1,4 +1,5 @@
 // A small pool of Web Workers doing bcrypt, so logins never block the request loop.
+import { timePasswordJob, watchPasswordQueue } from "../metrics/metrics.ts";
 import type { PasswordJob, PasswordResult } from "./password-worker.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -29,15 +30,18 @@ export function createPasswords(opts: { cost: number; workers: number }): Passwo
     return worker;
   });
   let nextId = 0;
+  const unwatch = watchPasswordQueue(() => pending.size);
 
   function run<T>(job: Job): Promise<T> {
     const id = nextId++;
     const index = load.indexOf(Math.min(...load));
     load[index]++;
-    return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      workers[index].postMessage({ ...job, id } as PasswordJob);
-    });
+    return timePasswordJob(
+      new Promise<T>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        workers[index].postMessage({ ...job, id } as PasswordJob);
+      }),
+    );
   }
 
   const dummy = run<string>({ op: "hash", password: crypto.randomUUID(), cost: opts.cost });
@@ -50,6 +54,7 @@ export function createPasswords(opts: { cost: number; workers: number }): Passwo
       return false;
     },
     close() {
+      unwatch();
       for (const worker of workers) worker.terminate();
       for (const entry of pending.values()) entry.reject(new Error("password pool closed"));
       pending.clear();

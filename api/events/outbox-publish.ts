@@ -3,6 +3,7 @@
 // any point leaves it pending (at-least-once; consumers dedupe by the event-id header).
 import type { Producer } from "kafkajs";
 import type postgres from "postgres";
+import { observePublish, withTraceparent } from "./publish-telemetry.ts";
 
 export interface Backoff {
   baseMs: number;
@@ -21,6 +22,7 @@ interface OutboxRow {
   record_key: string;
   record_value: string;
   headers: Record<string, string>;
+  traceparent: string | null;
 }
 
 export async function publishBatch(
@@ -33,7 +35,7 @@ export async function publishBatch(
     // SKIP LOCKED: rows another transaction is publishing (an old leader finishing its batch
     // after losing the lock) are left to it instead of being published twice.
     const rows = await tx<OutboxRow[]>`
-      select id, topic, record_key, record_value, headers
+      select id, topic, record_key, record_value, headers, traceparent
       from outbox
       where sent_at is null and next_attempt_at <= now()
       order by id
@@ -42,7 +44,10 @@ export async function publishBatch(
     if (rows.length === 0) return { claimed: 0 };
     const ids = rows.map((row) => row.id);
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic(rows) });
+      await observePublish(
+        rows,
+        () => producer.sendBatch({ acks: -1, topicMessages: byTopic(rows) }),
+      );
     } catch (error) {
       // Never dropped: the row stays pending with exponential backoff, capped, per row.
       // clock_timestamp(), not now(): now() is when the transaction began, before the send.
@@ -71,7 +76,8 @@ function byTopic(rows: OutboxRow[]) {
   for (const row of rows) {
     const messages = topics.get(row.topic) ?? [];
     // headers is jsonb: postgres.js returns it parsed; values are strings by construction.
-    messages.push({ key: row.record_key, value: row.record_value, headers: stringHeaders(row) });
+    const headers = withTraceparent(stringHeaders(row), row.traceparent);
+    messages.push({ key: row.record_key, value: row.record_value, headers });
     topics.set(row.topic, messages);
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));

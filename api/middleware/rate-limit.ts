@@ -5,6 +5,7 @@ import { type ClientRateLimitInfo, rateLimiter, RedisStore, type Store } from "h
 import type { Rate } from "../lib/rate.ts";
 import type { Log } from "../../common/logger.ts";
 import { problemResponse } from "../lib/problem.ts";
+import { apiMetrics } from "../metrics/metrics.ts";
 import type { Redis } from "../redis.ts";
 import type { AppEnv } from "../types.ts";
 
@@ -93,7 +94,9 @@ export function rateLimit(opts: RateLimitOptions) {
     skip: opts.skip,
     store,
     // RateLimit-* and Retry-After are already on the context; the body is a problem.
-    handler: (c) =>
-      problemResponse(c, 429, `Rate limit of ${opts.rate.text} exceeded; retry later.`),
+    handler: (c) => {
+      apiMetrics.rateLimitRejected.inc({ limiter: opts.name });
+      return problemResponse(c, 429, `Rate limit of ${opts.rate.text} exceeded; retry later.`);
+    },
   });
 }

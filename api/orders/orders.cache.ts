@@ -2,6 +2,7 @@
 // version and a Lua script refuses to replace a newer version with an older one, so a slow
 // cache fill racing a PATCH can never bring back data older than the last commit.
 import type { Log } from "../../common/logger.ts";
+import { countCacheRead } from "../metrics/metrics.ts";
 import type { Redis } from "../redis.ts";
 import type { Order } from "./orders.model.ts";
 
@@ -67,11 +68,11 @@ export function createOrderCache(opts: {
     async get(id) {
       try {
         const raw = await redis.run((c) => c.get(cacheKey(id)));
-        if (!raw) return null;
-        return JSON.parse(raw.slice(raw.indexOf("|") + 1)) as Order;
+        if (!raw) return countCacheRead("miss", null);
+        return countCacheRead("hit", JSON.parse(raw.slice(raw.indexOf("|") + 1)) as Order);
       } catch (error) {
         log("debug", "cache read failed; using PostgreSQL", { error: String(error) });
-        return null;
+        return countCacheRead("error", null);
       }
     },
     async put(entry) {
