@@ -75,13 +75,7 @@ const Fields = z.object({
 
 // Rules across fields. They run even when unrelated fields are invalid (`when`), so a weak
 // secret is reported together with every other problem, not after they are fixed.
-const CrossFieldInput = Fields.pick({
-  APP_ENV: true,
-  JWT_SECRET_KEY: true,
-  BCRYPT_COST: true,
-  OTEL_DENO: true,
-  OTEL_EXPORTER_OTLP_ENDPOINT: true,
-});
+const CrossFieldInput = Fields.pick({ APP_ENV: true, JWT_SECRET_KEY: true, BCRYPT_COST: true });
 const EnvSchema = Fields.superRefine((env, ctx) => {
   const production = env.APP_ENV === "production";
   const secret = env.JWT_SECRET_KEY;
@@ -96,7 +90,7 @@ const EnvSchema = Fields.superRefine((env, ctx) => {
   if (production && env.BCRYPT_COST < 12) {
     ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be >= 12 in production" });
   }
-  if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined && !env.OTEL_DENO) {
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined && env.OTEL_DENO === false) {
     ctx.addIssue({
       code: "custom",
       path: ["OTEL_DENO"],
