@@ -49,6 +49,7 @@ export async function startApi(): Promise<{ service: Service; url: string }> {
       SLOWAPI_RATELIMIT: settings.apiRateLimit,
       LOGIN_RATELIMIT: settings.apiRateLimit,
       LOGGING_LVL: "WARNING",
+      METRICS_PORT: "0", // several benches (or a dev API) may run side by side
     },
   });
   services.push(service);
