@@ -4,11 +4,10 @@
 // database makes a scrape report NaN quickly instead of hanging it or taking request
 // connections. Several API processes report the same outbox numbers: aggregate with max().
 import postgres from "postgres";
-import { Gauge } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import type { Log } from "../../common/logger.ts";
 import { registry } from "./metrics.ts";
 
-const registers = [registry];
 const TIMEOUT_MS = 1_000;
 
 export interface DbGaugeOptions {
@@ -17,6 +16,8 @@ export interface DbGaugeOptions {
   applicationName: string;
   poolMax: number;
   log: Log;
+  /** Where the gauges are registered (the API's registry unless a test brings its own). */
+  registry?: Registry;
 }
 
 interface Snapshot {
@@ -29,6 +30,7 @@ interface Snapshot {
 const EMPTY_STATES = { active: 0, idle: 0, idle_in_transaction: 0 };
 
 export function registerDbGauges(opts: DbGaugeOptions): { close(): Promise<void> } {
+  const registers = [opts.registry ?? registry];
   const sql = postgres(opts.databaseUrl, {
     max: 1,
     connect_timeout: 2,
@@ -41,38 +43,50 @@ export function registerDbGauges(opts: DbGaugeOptions): { close(): Promise<void>
   });
 
   async function read(): Promise<Snapshot> {
-    const [outbox] = await sql<{ pending: number; oldest: number }[]>`
-      select count(*)::int as pending,
-        coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest
-      from outbox where sent_at is null`;
+    const outbox = await (await hasParking() ? outboxWithParking() : outboxWithoutParking());
     const connections: Record<string, number> = { ...EMPTY_STATES };
     for (
       const row of await sql<{ state: string; n: number }[]>`
         select coalesce(state, 'unknown') as state, count(*)::int as n from pg_stat_activity
         where application_name = ${opts.applicationName} group by 1`
     ) connections[row.state.replaceAll(" ", "_")] = row.n;
-    return {
-      pending: outbox.pending,
-      oldestAgeSeconds: outbox.oldest,
-      parked: await parkedEvents(),
-      connections,
-    };
+    return { ...outbox, connections };
   }
 
   // Parking (a 'parked' state for events that keep failing) may or may not exist in this
-  // schema: count parked rows when the outbox has such a column, report 0 otherwise.
-  async function parkedEvents(): Promise<number> {
-    const [{ columns }] = await sql<{ columns: string[] }[]>`
-      select coalesce(array_agg(column_name::text), '{}') as columns
-      from information_schema.columns
+  // schema. Where it does, parked events are counted apart and left out of the backlog and
+  // its age, so one parked event does not look like a stuck relay.
+  async function hasParking(): Promise<boolean> {
+    const [{ n }] = await sql<{ n: number }[]>`
+      select count(*)::int as n from information_schema.columns
       where table_schema = current_schema() and table_name = 'outbox'
         and column_name in ('state', 'status', 'parked_at')`;
-    if (columns.length === 0) return 0;
-    const [{ n }] = await sql<{ n: number }[]>`
-      select count(*)::int as n from outbox o
-      where coalesce(to_jsonb(o) ->> 'state', to_jsonb(o) ->> 'status', '') = 'parked'
-        or to_jsonb(o) ->> 'parked_at' is not null`;
-    return n;
+    return n > 0;
+  }
+
+  async function outboxWithoutParking() {
+    const [row] = await sql<{ pending: number; oldest: number }[]>`
+      select count(*)::int as pending,
+        coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest
+      from outbox where sent_at is null`;
+    return { pending: row.pending, oldestAgeSeconds: row.oldest, parked: 0 };
+  }
+
+  // to_jsonb reads the parking column whatever its name, without naming a column that may not
+  // exist; only unsent rows are looked at.
+  async function outboxWithParking() {
+    const [row] = await sql<{ pending: number; oldest: number; parked: number }[]>`
+      select count(*) filter (where not parked)::int as pending,
+        coalesce(extract(epoch from now() - min(created_at) filter (where not parked)), 0)::float8
+          as oldest,
+        count(*) filter (where parked)::int as parked
+      from (
+        select created_at,
+          coalesce(to_jsonb(o) ->> 'state', to_jsonb(o) ->> 'status', '') = 'parked'
+            or to_jsonb(o) ->> 'parked_at' is not null as parked
+        from outbox o where sent_at is null
+      ) unsent`;
+    return { pending: row.pending, oldestAgeSeconds: row.oldest, parked: row.parked };
   }
 
   // One database read per scrape, shared by all the gauges below.

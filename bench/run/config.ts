@@ -18,7 +18,7 @@ export const settings = {
   workerWorkMs: Number(env("BENCH_WORKER_WORK_MS", "2000")),
   keepData: env("BENCH_KEEP_DATA", "0") === "1",
   // Alternating runs of the metrics on/off comparison (bench/run/metrics-overhead.ts); 0 skips.
-  metricsRounds: Number(env("BENCH_METRICS_ROUNDS", "3")),
+  metricsRounds: Number(env("BENCH_METRICS_ROUNDS", "5")),
 };
 export const TARGETS = {
   cachedGetVsHello: 0.5,
