@@ -121,7 +121,8 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       });
       done[index] = true;
       while (next < messages.length && done[next]) resolveOffset(messages[next++].offset);
-      recordLag(batch.partition, batch.highWatermark, messages[next - 1]?.offset ?? "-1");
+      const nextOffset = messages[next]?.offset ?? String(Number(messages.at(-1)!.offset) + 1);
+      recordLag(batch.partition, batch.highWatermark, nextOffset);
       await heartbeat();
       await commitOffsetsIfNecessary();
     }

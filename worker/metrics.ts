@@ -61,10 +61,13 @@ export async function observeRecord<T extends { kind: string }>(
   }
 }
 
-/** Lag once `resolvedOffset` is done: records after it up to the batch's high watermark. */
-export function recordLag(partition: number, highWatermark: string, resolvedOffset: string) {
+/**
+ * Lag of a partition: records from the first one not yet finished (`nextOffset`, the offset
+ * the group will commit next) up to the high watermark of the latest fetch.
+ */
+export function recordLag(partition: number, highWatermark: string, nextOffset: string) {
   workerMetrics.lag.set(
     { partition: String(partition) },
-    Math.max(0, Number(highWatermark) - Number(resolvedOffset) - 1),
+    Math.max(0, Number(highWatermark) - Number(nextOffset)),
   );
 }

@@ -9,6 +9,7 @@ import { round } from "../lib/proc.ts";
 import { num, type Target } from "../lib/report.ts";
 import { runWrk, type WrkRequest } from "../lib/wrk.ts";
 import { log, settings } from "./config.ts";
+import { metricsCostUs } from "./metrics-cost.ts";
 import { startApi } from "./services.ts";
 
 export interface MetricsOverhead {
@@ -25,6 +26,10 @@ export interface MetricsOverhead {
   cpuUsPerRequestOff: number;
   /** Median over rounds of (CPU per request off / on); 1 = free. */
   cpuRatio: number;
+  /** In-process µs the metrics add to one cached GET (bench/run/metrics-cost.ts). */
+  inProcessCostUs: number;
+  /** That cost as a share of the API's CPU per cached GET without metrics. */
+  costShare: number;
 }
 
 /** User + system CPU seconds of a process so far (Linux). */
@@ -71,6 +76,7 @@ export async function metricsOverhead(
     }
     const pairs = (values: [number[], number[]], f: (on: number, off: number) => number) =>
       median(values[0].map((on, i) => f(on, values[1][i])));
+    const inProcess = await metricsCostUs();
     const result: MetricsOverhead = {
       rounds: settings.metricsRounds,
       durationS,
@@ -82,12 +88,15 @@ export async function metricsOverhead(
       cpuUsPerRequestOn: round(median(cpuUs[0]), 1),
       cpuUsPerRequestOff: round(median(cpuUs[1]), 1),
       cpuRatio: round(pairs(cpuUs, (on, off) => off / on), 3),
+      inProcessCostUs: round(inProcess.costUs, 2),
+      costShare: round(inProcess.costUs / median(cpuUs[1]), 3),
     };
     log(
       `metrics overhead: on ${rps[0].map((r) => num(r, 0)).join(", ")} req/s; ` +
         `off ${rps[1].map((r) => num(r, 0)).join(", ")} req/s; ratio ${result.ratio}; CPU per ` +
         `request ${result.cpuUsPerRequestOn} vs ${result.cpuUsPerRequestOff} µs (ratio ` +
-        `${result.cpuRatio})`,
+        `${result.cpuRatio}); in-process cost ${result.inProcessCostUs} µs per request ` +
+        `(${round(result.costShare * 100, 1)} % of the API's CPU per cached GET)`,
     );
     return result;
   } finally {
@@ -103,6 +112,12 @@ export function metricsTargets(result: MetricsOverhead): Target[] {
     ratio: result.ratio,
     limit: "≥ 0.9",
     pass: result.ratio >= 0.9,
+  }, {
+    name: "metrics CPU per cached GET, share of the API's",
+    measured: `${result.inProcessCostUs} µs of ${result.cpuUsPerRequestOff} µs (in-process A/B)`,
+    ratio: result.costShare,
+    limit: "≤ 0.1",
+    pass: result.costShare <= 0.1,
   }, {
     name: "cached GET API CPU per request, metrics off / on",
     measured: `${result.cpuUsPerRequestOff} vs ${result.cpuUsPerRequestOn} µs (${runs})`,
