@@ -5,9 +5,6 @@
 import { createClient } from "@redis/client";
 import type { Config } from "./config.ts";
 import type { Log } from "../common/logger.ts";
-import { activeRecordingSpan, SpanKind, withSpan } from "../common/tracing.ts";
-
-const REDIS_SPAN = { kind: SpanKind.CLIENT, attributes: { "db.system.name": "redis" } };
 
 function connectClient(url: string) {
   return createClient({
@@ -66,24 +63,17 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
     return raw;
   }
 
-  function runWithTimeout<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const waiter = { deadline: performance.now() + config.commandTimeoutMs, reject };
-      waiting.add(waiter);
-      Promise.resolve().then(() => command(client())).then(
-        (value) => waiting.delete(waiter) && resolve(value),
-        (error) => waiting.delete(waiter) && reject(error),
-      );
-    });
-  }
-
   return {
     client,
     run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
-      // A span per command only under a traced request (no cost with tracing off).
-      return activeRecordingSpan()
-        ? withSpan("redis", REDIS_SPAN, () => runWithTimeout(command))
-        : runWithTimeout(command);
+      return new Promise<T>((resolve, reject) => {
+        const waiter = { deadline: performance.now() + config.commandTimeoutMs, reject };
+        waiting.add(waiter);
+        Promise.resolve().then(() => command(client())).then(
+          (value) => waiting.delete(waiter) && resolve(value),
+          (error) => waiting.delete(waiter) && reject(error),
+        );
+      });
     },
     async ping() {
       try {
