@@ -29,7 +29,9 @@ Deno.test({
       const ip = uniqueIp();
       const http = client(api.url, { "X-Forwarded-For": ip });
       const user = await http.user("redis-freeze");
-      const redisOk = async () => (await http.call("GET", "/health/ready")).data?.checks?.redis?.ok;
+      // /health/ready shows the public only a status: with PostgreSQL and Kafka up, "ok" means
+      // Redis answers too, and "degraded" that it does not.
+      const redisOk = async () => (await http.call("GET", "/health/ready")).data?.status === "ok";
       await waitFor(redisOk, { what: "redis to be ready" });
 
       const load = startLoad(orderTraffic(api.url, user.token, ip), { workers: WORKERS });
@@ -78,7 +80,7 @@ Deno.test({
     const logged = (msg: string) => api.logs.filter((l) => l.includes(`"msg":"${msg}"`)).length;
     try {
       const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
-      await waitFor(async () => (await http.call("GET", "/health/ready")).data?.checks?.redis?.ok, {
+      await waitFor(async () => (await http.call("GET", "/health/ready")).data?.status === "ok", {
         what: "redis to be ready",
       });
       redis.freeze(); // no traffic from here: only the client's own ping can notice
@@ -94,7 +96,7 @@ Deno.test({
         timeoutMs: 15_000,
         what: "a new connection",
       });
-      ok((await http.call("GET", "/health/ready")).data.checks.redis.ok);
+      ok((await http.call("GET", "/health/ready")).data.status === "ok");
     } finally {
       await api.stop();
       await redis.stop();
