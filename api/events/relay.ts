@@ -136,10 +136,12 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   async function step(): Promise<number> {
     await kafka.probeIfIdle(sweepIntervalMs);
     const ready = await kafka.ensure();
+    const held = lock.held && await lock.verify();
+    if (!held) setLeader(false);
     // A relay whose lock session died sits out a little longer than one sweep, so a healthy
     // standby takes over rather than leadership bouncing back to it.
     const mayAcquire = Date.now() - lostAt > sweepIntervalMs + 1_000;
-    setLeader((lock.held && await lock.verify()) || (mayAcquire && await lock.acquire()));
+    setLeader(held || (mayAcquire && await lock.acquire()));
     if (!leader) return sweepIntervalMs;
     if (!ready) return Math.min(sweepIntervalMs, RECONNECT_MS);
     return await drain();
