@@ -4,7 +4,7 @@ import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 
 const t = createTestApp();
 const MIGRATION = new URL(
-  "../../db/migrations/20261125090000_users_email_lowercase.sql",
+  "../../db/migrations/20261125091000_users_email_lowercase.sql",
   import.meta.url,
 );
 
