@@ -63,11 +63,11 @@ export async function readiness(checks: Record<string, Check>) {
   return { status, checks: report };
 }
 
-export function healthRouter({ sql, redis, log, readinessChecks = {} }: AppDeps) {
+export function healthRouter({ sql, opsSql = sql, redis, log, readinessChecks = {} }: AppDeps) {
   const router = createRouter();
   const checks: Record<string, Check> = {
     postgres: async () => {
-      await sql`select 1`;
+      await opsSql`select 1`; // its own pool: a busy request pool is not "PostgreSQL down"
       return { ok: true };
     },
     redis: async () => ((await redis.ping()) ? { ok: true } : { ok: false, detail: "no PONG" }),
