@@ -49,7 +49,7 @@ export function interpolate(text: string, vars: Record<string, string>): string 
   );
 }
 
-// A random signing key: production refuses fixed or repetitive ones (api/auth/secret-strength.ts).
+// A random secret: the configuration refuses predictable ones outside development.
 export const SECRETS = {
   JWT_SECRET_KEY: crypto.randomUUID() + crypto.randomUUID(),
   DB_PASSWORD: "0123456789abcdef",

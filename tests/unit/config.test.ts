@@ -21,7 +21,7 @@ Deno.test("defaults match the original service", () => {
   deepStrictEqual(config.rateLimit.general, { limit: 30, windowMs: 60_000, text: "30/minute" });
   strictEqual(config.cacheTtlSeconds, 300);
   strictEqual(config.passwords.cost, 12);
-  strictEqual(config.rateLimit.trustProxy, false);
+  deepStrictEqual(config.rateLimit.trustedProxies, []);
   strictEqual(config.maxBodyBytes, 65536);
 });
 
