@@ -13,7 +13,7 @@ source scripts/lib/env.sh
 REQUIREMENTS="schemathesis==4.32.5"
 venv=.tools/fuzz-venv
 seed=${FUZZ_SEED:-20261125}
-max_examples=${FUZZ_MAX_EXAMPLES:-300}
+max_examples=${FUZZ_MAX_EXAMPLES:-400}
 min_cases=${FUZZ_MIN_CASES:-2000}
 out=.data/fuzz
 log() { printf '[fuzz] %s\n' "$*" >&2; }
