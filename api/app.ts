@@ -4,8 +4,10 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { errorFields } from "../common/logger.ts";
-import { createRouter } from "./lib/openapi.ts";
+import { createRouter, registerJsonValue } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
+import { methodNotAllowed } from "./middleware/method-not-allowed.ts";
+import { safeInput } from "./middleware/safe-input.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { requestTimeout } from "./middleware/request-timeout.ts";
 import { authRouter } from "./auth/index.ts";
@@ -17,7 +19,8 @@ import type { App, AppDeps } from "./types.ts";
 
 export function createApp(deps: AppDeps): App {
   const { config, log } = deps;
-  const app = createRouter();
+  // Not strict: `/orders/` routes as `/orders`, as the original (FastAPI) service's clients expect.
+  const app = createRouter({ strict: false });
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLog(log));
@@ -47,11 +50,15 @@ export function createApp(deps: AppDeps): App {
   // One Redis round trip per request: rate limits, the logout denylist and the order cache.
   app.use(requestRoundTrip(deps));
 
+  app.use(methodNotAllowed(() => app.routes));
+  app.use(safeInput());
+
   app.route("/", healthRouter(deps));
   app.route("/", authRouter(deps));
   app.route("/", ordersRouter(deps));
   app.route("/", docsRouter());
 
+  registerJsonValue(app);
   app.openAPIRegistry.registerComponent("securitySchemes", "OAuth2PasswordBearer", {
     type: "oauth2",
     flows: { password: { tokenUrl: "/auth/token", refreshUrl: "/auth/token", scopes: {} } },

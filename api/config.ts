@@ -12,10 +12,9 @@ import {
 } from "../common/env-schema.ts";
 import { parseTrustedProxies } from "./lib/ip.ts";
 import { parseRate } from "./lib/rate.ts";
+import { secretProblem } from "./auth/secret-strength.ts";
 
 export { ConfigError };
-
-const WEAK_SECRETS = new Set(["change-me", "changeme", "secret", "dev-secret", "password"]);
 
 const rate = (fallback: string) =>
   z.string().default(fallback).transform((value, ctx) => {
@@ -68,6 +67,7 @@ const Fields = z.object({
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
   // One core stays free for serving requests while logins hash on the others.
   PASSWORD_HASH_WORKERS: positiveInt(Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1)),
+  PASSWORD_HASH_QUEUE_MAX: positiveInt(32),
   RATE_LIMIT_ENABLED: bool(true),
   SLOWAPI_RATELIMIT: rate("30/minute"),
   LOGIN_RATELIMIT: rate("5/minute"),
@@ -88,13 +88,12 @@ const Fields = z.object({
 const CrossFieldInput = Fields.pick({ APP_ENV: true, JWT_SECRET_KEY: true, BCRYPT_COST: true });
 const EnvSchema = Fields.superRefine((env, ctx) => {
   const production = env.APP_ENV === "production";
-  const secret = env.JWT_SECRET_KEY;
-  if (env.APP_ENV !== "development" && (secret.length < 32 || WEAK_SECRETS.has(secret))) {
+  const weakSecret = secretProblem(env.JWT_SECRET_KEY);
+  if (env.APP_ENV !== "development" && weakSecret) {
     ctx.addIssue({
       code: "custom",
       path: ["JWT_SECRET_KEY"],
-      message: "too weak outside development: use at least 32 random characters " +
-        "(openssl rand -base64 48)",
+      message: `refused outside development: it ${weakSecret}`,
     });
   }
   if (production && env.BCRYPT_COST < 12) {
@@ -149,7 +148,11 @@ export function parseConfig(env: RawEnv) {
       accessTtlSeconds: e.JWT_ACCESS_TOKEN_EXPIRATION_MINUTES * 60,
       refreshTtlSeconds: e.JWT_REFRESH_TOKEN_EXPIRATION_MINUTES * 60,
     },
-    passwords: { cost: e.BCRYPT_COST, workers: e.PASSWORD_HASH_WORKERS },
+    passwords: {
+      cost: e.BCRYPT_COST,
+      workers: e.PASSWORD_HASH_WORKERS,
+      maxQueue: e.PASSWORD_HASH_QUEUE_MAX,
+    },
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,
       general: e.SLOWAPI_RATELIMIT,

@@ -150,6 +150,7 @@ CREATE TABLE public.users (
     role text DEFAULT 'user'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT users_email_check CHECK (((length(email) >= 3) AND (length(email) <= 320))),
+    CONSTRAINT users_email_lowercase CHECK ((email = lower(email))),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['user'::text, 'admin'::text])))
 );
 
@@ -336,4 +337,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261124070300'),
     ('20261124070400'),
     ('20261124070500'),
-    ('20261125090000');
+    ('20261125090000'),
+    ('20261125091000');

@@ -91,6 +91,13 @@ export function errorHandler(logError: ErrorLogger) {
     }
     const code = (error as { code?: string }).code;
     if (code === "23505") return problemResponse(c, 409, "The resource already exists.");
+    // Class 22, data exceptions (bad encoding, out-of-range numbers, invalid JSON text, ...):
+    // the input was wrong, not the server. The safe-input middleware should catch these
+    // first; this is the net under it, logged so a gap in validation gets noticed.
+    if (typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code)) {
+      logError(error, c);
+      return problemResponse(c, 422, "The request contains a value the database cannot store.");
+    }
     // The database is away, overloaded or restarting: 503 with Retry-After, never 500.
     if (isTransientDbError(error)) {
       const detail = code === "57014"

@@ -1,6 +1,6 @@
 // Readiness (like the outbox relay and its leader lock) uses the ops pool, so a request pool
 // exhausted by slow queries does not make the API look like PostgreSQL is down.
-import { strictEqual } from "node:assert/strict";
+import { notStrictEqual, strictEqual } from "node:assert/strict";
 import { createApp } from "../../api/app.ts";
 import { createDeps } from "../../api/deps.ts";
 import { createLogger } from "../../common/logger.ts";
@@ -18,8 +18,10 @@ Deno.test({
     try {
       const ready = await app.request("/health/ready");
       const body = await ready.json();
-      strictEqual(body.checks.postgres.ok, true, JSON.stringify(body));
-      strictEqual(ready.status, 200);
+      // The public body carries only the status: "down" (503) would mean the postgres check
+      // failed; Redis may still be connecting ("degraded"), which is not what this test is about.
+      strictEqual(ready.status, 200, JSON.stringify(body));
+      notStrictEqual(body.status, "down", JSON.stringify(body));
     } finally {
       await Promise.all(busy);
       await close();

@@ -49,6 +49,9 @@ Deno.test("CIDR membership", () => {
   }
 });
 
+// A random one: the configuration refuses predictable secrets outside development.
+const SECRET = crypto.randomUUID() + crypto.randomUUID();
+
 Deno.test("TRUST_PROXY takes CIDRs and names, keeps true/false, and refuses junk", () => {
   deepStrictEqual(parseTrustedProxies("false"), []);
   deepStrictEqual(parseTrustedProxies(""), []);
@@ -58,7 +61,7 @@ Deno.test("TRUST_PROXY takes CIDRs and names, keeps true/false, and refuses junk
     DATABASE_URL: "postgres://u:p@db:5432/orders",
     REDIS_URL: "redis://redis:6379/0",
     KAFKA_BROKERS: "kafka:9092",
-    JWT_SECRET_KEY: "k".repeat(48),
+    JWT_SECRET_KEY: SECRET,
     TRUST_PROXY: "192.0.2.0/24",
   });
   strictEqual(config.rateLimit.trustedProxies.length, 1);
@@ -68,7 +71,7 @@ Deno.test("TRUST_PROXY takes CIDRs and names, keeps true/false, and refuses junk
         DATABASE_URL: "postgres://u:p@db:5432/orders",
         REDIS_URL: "redis://redis:6379/0",
         KAFKA_BROKERS: "kafka:9092",
-        JWT_SECRET_KEY: "k".repeat(48),
+        JWT_SECRET_KEY: SECRET,
         TRUST_PROXY: "10.0.0.0/8,proxy.example",
       }),
     /TRUST_PROXY.*proxy\.example/,
