@@ -8,6 +8,7 @@ import { createRouter, registerJsonValue } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { methodNotAllowed } from "./middleware/method-not-allowed.ts";
 import { safeInput } from "./middleware/safe-input.ts";
+import { httpMetrics } from "./metrics/http.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { requestTimeout } from "./middleware/request-timeout.ts";
 import { authRouter } from "./auth/index.ts";
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps): App {
   const app = createRouter({ strict: false });
 
   app.use(requestId({ headerName: "X-Request-Id" }));
+  if (config.metrics.enabled) app.use(httpMetrics());
   app.use(requestLog(log));
   app.use(secureHeaders());
   if (config.corsOrigins.length > 0) {

@@ -81,6 +81,11 @@ const Fields = z.object({
   ),
   CORS_ORIGINS: list,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  METRICS_ENABLED: bool(true),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  // Read by Deno's runtime itself; validated here so a half-configured setup fails loudly.
+  OTEL_DENO: bool(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 // Rules across fields. They run even when unrelated fields are invalid (`when`), so a weak
@@ -98,6 +103,14 @@ const EnvSchema = Fields.superRefine((env, ctx) => {
   }
   if (production && env.BCRYPT_COST < 12) {
     ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be >= 12 in production" });
+  }
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined && env.OTEL_DENO === false) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["OTEL_DENO"],
+      message: "must be true when OTEL_EXPORTER_OTLP_ENDPOINT is set: Deno's built-in " +
+        "OpenTelemetry exports the API's traces only with OTEL_DENO=true",
+    });
   }
 }, { when: (payload) => CrossFieldInput.safeParse(payload.value).success });
 
@@ -166,6 +179,8 @@ export function parseConfig(env: RawEnv) {
     logLevel: e.LOGGING_LVL === "warn" ? "warning" : e.LOGGING_LVL,
     corsOrigins: e.CORS_ORIGINS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metrics: { enabled: e.METRICS_ENABLED, port: e.METRICS_PORT },
+    tracing: { enabled: e.OTEL_DENO, endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   } as const;
 }
 

@@ -83,6 +83,7 @@ CREATE TABLE public.outbox (
     sent_at timestamp with time zone,
     state text DEFAULT 'pending'::text NOT NULL,
     claim_token uuid,
+    traceparent text,
     CONSTRAINT outbox_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'parked'::text])))
 );
 
@@ -338,4 +339,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261124070400'),
     ('20261124070500'),
     ('20261125090000'),
-    ('20261125091000');
+    ('20261125091000'),
+    ('20261125092000');

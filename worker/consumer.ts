@@ -8,6 +8,7 @@ import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../common/events/order-created.ts"
 import type { LogFn } from "../common/events/kafka-log.ts";
 import { type Handler, Interrupted, type Outcome } from "./handle.ts";
 import { createLimiter } from "./limiter.ts";
+import { recordLag } from "./metrics.ts";
 
 export interface OrderConsumerOptions {
   kafka: Kafka;
@@ -141,6 +142,8 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       });
       done[index] = true;
       while (next < messages.length && done[next]) resolveOffset(messages[next++].offset);
+      const nextOffset = messages[next]?.offset ?? String(Number(messages.at(-1)!.offset) + 1);
+      recordLag(batch.partition, batch.highWatermark, nextOffset);
       await heartbeat();
       await commitOffsetsIfNecessary();
     }

@@ -9,6 +9,8 @@ import { createOrderConsumer } from "./consumer.ts";
 import { createWorkerSql } from "./db.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
+import { startDefaultMetrics } from "./metrics.ts";
+import { instrumentHandler, startTracing } from "./tracing.ts";
 import { createLogger } from "../common/logger.ts";
 import { guardProcess } from "../common/process-guard.ts";
 import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
@@ -22,6 +24,8 @@ try {
   process.exit(2);
 }
 
+const tracing = startTracing({ endpoint: config.otlpEndpoint, serviceName: "order-worker" });
+startDefaultMetrics();
 const log = createLogger(config.logLevel, { service: "order-worker" });
 guardProcess(log); // log and keep consuming rather than die on an error that escaped its caller
 warnIfDriverUnpatched(log);
@@ -49,12 +53,12 @@ const consumer = createOrderConsumer({
   log,
   // Better to exit and be restarted by the supervisor than to idle with a 503.
   onFatal: () => void shutdown("consumer-crash", 1),
-  handle: createHandler({
+  handle: instrumentHandler(createHandler({
     sql,
     simulatedWorkMs: config.simulatedWorkMs,
     maxRetries: config.maxRetries,
     log,
-  }),
+  })),
 });
 const health = await startHealthServer(config.healthPort, consumer.isRunning);
 
@@ -76,6 +80,7 @@ async function shutdown(signal: string, exitCode = 0) {
     code = 1;
   }
   await sql.end({ timeout: 5 }).catch(() => {});
+  await tracing.shutdown().catch(() => {});
   await health.close();
   clearTimeout(force);
   log("info", "worker stopped", { code });

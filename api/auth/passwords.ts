@@ -1,6 +1,7 @@
 // A small pool of Web Workers doing bcrypt, so logins never block the request loop. The queue
 // is bounded: past `maxQueue` jobs waiting or running, new ones fail at once with 503 and a
 // Retry-After, so a burst of logins sheds load instead of making every login wait longer.
+import { timePasswordJob, watchPasswordQueue } from "../metrics/metrics.ts";
 import type { PasswordJob, PasswordResult } from "./password-worker.ts";
 import { ProblemError } from "../lib/problem.ts";
 
@@ -52,6 +53,7 @@ export function createPasswords(
     return worker;
   });
   let nextId = 0;
+  const unwatch = watchPasswordQueue(() => pending.size);
 
   function run<T>(job: Job): Promise<T> {
     if (pending.size >= opts.maxQueue) {
@@ -62,16 +64,18 @@ export function createPasswords(
     const index = load.indexOf(Math.min(...load));
     load[index]++;
     const started = performance.now();
-    return new Promise<T>((resolve, reject) => {
-      pending.set(id, {
-        resolve: (value) => {
-          averageMs = 0.8 * averageMs + 0.2 * (performance.now() - started);
-          resolve(value as T);
-        },
-        reject,
-      });
-      workers[index].postMessage({ ...job, id } as PasswordJob);
-    });
+    return timePasswordJob(
+      new Promise<T>((resolve, reject) => {
+        pending.set(id, {
+          resolve: (value) => {
+            averageMs = 0.8 * averageMs + 0.2 * (performance.now() - started);
+            resolve(value as T);
+          },
+          reject,
+        });
+        workers[index].postMessage({ ...job, id } as PasswordJob);
+      }),
+    );
   }
 
   const dummy = run<string>({ op: "hash", password: crypto.randomUUID(), cost: opts.cost });
@@ -85,6 +89,7 @@ export function createPasswords(
     },
     needsRehash: (hash) => bcryptCost(hash) !== opts.cost,
     close() {
+      unwatch();
       for (const worker of workers) worker.terminate();
       for (const entry of pending.values()) entry.reject(new Error("password pool closed"));
       pending.clear();

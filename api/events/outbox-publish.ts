@@ -20,6 +20,7 @@ import {
   recordFailure,
   release,
 } from "./outbox-store.ts";
+import { observePublish, withTraceparent } from "./publish-telemetry.ts";
 
 export type { Backoff };
 
@@ -91,7 +92,11 @@ export async function publishBatch(
   const oneByOne = rows.filter((row) => row.attempts > 0);
   if (producer && fresh.length > 0) {
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic(fresh) });
+      const batch = producer;
+      await observePublish(
+        fresh,
+        () => batch.sendBatch({ acks: -1, topicMessages: byTopic(fresh) }),
+      );
       sent.push(...fresh.map((row) => row.id));
     } catch (error) {
       if (fresh.length === 1) failures.push({ row: fresh[0], error });
@@ -108,7 +113,11 @@ export async function publishBatch(
       continue;
     }
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic([row]) });
+      const single = producer;
+      await observePublish(
+        [row],
+        () => single.sendBatch({ acks: -1, topicMessages: byTopic([row]) }),
+      );
       sent.push(row.id);
       brokerFailures = 0;
     } catch (error) {
@@ -177,7 +186,8 @@ function byTopic(rows: OutboxRow[]) {
   for (const row of rows) {
     const messages = topics.get(row.topic) ?? [];
     // headers is jsonb: postgres.js returns it parsed; values are strings by construction.
-    messages.push({ key: row.record_key, value: row.record_value, headers: stringHeaders(row) });
+    const headers = withTraceparent(stringHeaders(row), row.traceparent);
+    messages.push({ key: row.record_key, value: row.record_value, headers });
     topics.set(row.topic, messages);
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Log } from "../../common/logger.ts";
 import { problemResponse } from "../lib/problem.ts";
+import { apiMetrics } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
 import type { AppEnv, Prefetched } from "../types.ts";
 import { revokedSessionKey } from "../auth/session-revocation.ts";
@@ -126,6 +127,7 @@ export function hotPath(opts: HotPathOptions) {
       const headers = rateLimitHeaders(rule, counts[index], blocked);
       for (const [name, value] of Object.entries(headers)) c.header(name, value);
       if (blocked) {
+        apiMetrics.rateLimitRejected.inc({ limiter: rule.name });
         return problemResponse(c, 429, `Rate limit of ${rule.rate.text} exceeded; retry later.`);
       }
     }

@@ -2,6 +2,7 @@
 // version and a Lua script refuses to replace a newer version with an older one, so a slow
 // cache fill racing a PATCH can never bring back data older than the last commit.
 import type { Log } from "../../common/logger.ts";
+import { countCacheRead } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
 import type { Prefetched } from "../types.ts";
 import type { Order } from "./orders.model.ts";
@@ -76,13 +77,17 @@ export function createOrderCache(opts: {
 
   return {
     async get(id, prefetched) {
-      if (prefetched?.key === cacheKey(id)) return prefetched.raw ? parse(prefetched.raw) : null;
+      if (prefetched?.key === cacheKey(id)) {
+        return prefetched.raw
+          ? countCacheRead("hit", parse(prefetched.raw))
+          : countCacheRead("miss", null);
+      }
       try {
         const raw = await redis.run((c) => c.get(cacheKey(id)));
-        return raw ? parse(raw) : null;
+        return raw ? countCacheRead("hit", parse(raw)) : countCacheRead("miss", null);
       } catch (error) {
         log("debug", "cache read failed; using PostgreSQL", { error: String(error) });
-        return null;
+        return countCacheRead("error", null);
       }
     },
     async put(entry) {

@@ -2,8 +2,10 @@
 // (user, key) admits one request at a time: a concurrent duplicate gets 409 at once, and a
 // later retry finds the committed first response. No check-then-insert race is possible.
 import type { Sql } from "../db.ts";
+import { currentTraceparent, withSpan } from "../../common/tracing.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
+import { apiMetrics } from "../metrics/metrics.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";
 import { insertOrderWithEvent } from "./orders.repo.ts";
@@ -12,6 +14,8 @@ export interface CreateOrderInput {
   creatorId: string;
   items: Record<string, unknown>;
   orderPrice: number;
+  /** The creating request's W3C trace context, stored with the outbox event. */
+  traceparent?: string;
 }
 
 export type CreateOrderResult =
@@ -45,7 +49,28 @@ async function requestHash(input: CreateOrderInput): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+const DB_SPAN = {
+  attributes: { "db.system.name": "postgresql", "db.operation.name": "transaction" },
+  onlyUnderSpan: true,
+};
+
 export async function createOrder(
+  sql: Sql,
+  input: CreateOrderInput,
+  idempotencyKey?: string,
+): Promise<CreateOrderResult> {
+  // Taken before the transaction's span starts, so it names the request's server span.
+  const traced = { ...input, traceparent: currentTraceparent() };
+  const result = await withSpan(
+    "pg transaction create_order",
+    DB_SPAN,
+    () => createInTransaction(sql, traced, idempotencyKey),
+  );
+  if (!result.replayed) apiMetrics.ordersCreated.inc();
+  return result;
+}
+
+async function createInTransaction(
   sql: Sql,
   input: CreateOrderInput,
   idempotencyKey?: string,
