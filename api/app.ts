@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { errorFields } from "../common/logger.ts";
+import { errorFields, logs } from "../common/logger.ts";
 import { createRouter } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { clientIp } from "./middleware/client-ip.ts";
@@ -22,7 +22,9 @@ export function createApp(deps: AppDeps): App {
   const app = createRouter();
 
   app.use(requestId({ headerName: "X-Request-Id" }));
-  app.use(requestLog(log));
+  // Access lines are info: below that level none is built at all.
+  const accessLog = logs(config.logLevel, "info") ? config.accessLogSampleRate : 0;
+  app.use(requestLog(log, { sampleRate: accessLog }));
   app.use(secureHeaders());
   if (config.corsOrigins.length > 0) {
     app.use(cors({

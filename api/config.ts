@@ -64,6 +64,7 @@ const Fields = z.object({
   LOGGING_LVL: z.string().default("INFO").transform((v) => v.toLowerCase()).pipe(
     z.enum(["debug", "info", "warning", "warn", "error", "critical"]),
   ),
+  ACCESS_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
   CORS_ORIGINS: list,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
 });
@@ -132,6 +133,7 @@ export function parseConfig(env: RawEnv) {
     cacheTtlSeconds: e.ORDER_CACHE_TTL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOGGING_LVL === "warn" ? "warning" : e.LOGGING_LVL,
+    accessLogSampleRate: e.ACCESS_LOG_SAMPLE_RATE,
     corsOrigins: e.CORS_ORIGINS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   } as const;

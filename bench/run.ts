@@ -16,6 +16,7 @@ import { emailPrefix, log, runId, settings, sql, startedAt, t0, TARGETS } from "
 import { cleanup, drainOutbox } from "./run/data.ts";
 import { runPipeline } from "./run/event-pipeline.ts";
 import { describeMachine } from "./run/machine.ts";
+import { measureReferences } from "./run/references.ts";
 import { renderReport, writeResults } from "./run/report.ts";
 import { createScenario, helloScenario, readScenarios, seed } from "./run/scenarios.ts";
 import { services, startApi } from "./run/services.ts";
@@ -43,6 +44,8 @@ try {
 
   // (a) Reference: bare Hono hello world.
   const helloResult = await helloScenario();
+  // References for the other ratios: PostgreSQL's and Redis's own rates, one bcrypt hash.
+  const references = await measureReferences(cores);
 
   // The API with its real dependencies.
   log("starting the API");
@@ -88,7 +91,9 @@ try {
   const apiPeakMb = Math.max(...apiScenarios.map((s) => s.peakRssMb));
   const apiHwmMb = endMemory ? round(endMemory.hwmKb / 1024, 1) : null;
   const targets = evaluateTargets(
-    { helloResult, cached, satWithout, satWith, pacedWithout, pacedWith },
+    { helloResult, cached, create, satWithout, satWith, pacedWithout, pacedWith },
+    references,
+    logins,
     apiPeakMb,
     apiHwmMb,
     pipeline,
@@ -110,6 +115,7 @@ try {
       peakRssUnderLoadMb: apiPeakMb,
       vmHwmMb: apiHwmMb,
     },
+    references,
     outboxAfterCreate: drain,
     pipeline,
     targets: targets,
@@ -122,6 +128,7 @@ try {
     targets,
     scenarios,
     logins,
+    references,
     idleMemory,
     apiPeakMb,
     apiHwmMb,

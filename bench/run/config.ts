@@ -17,9 +17,15 @@ export const settings = {
   workerConcurrency: Number(env("BENCH_WORKER_CONCURRENCY", "10")),
   workerWorkMs: Number(env("BENCH_WORKER_WORK_MS", "2000")),
   keepData: env("BENCH_KEEP_DATA", "0") === "1",
+  /** pgbench client counts for PostgreSQL's own rate; the best one is the reference. */
+  pgClients: env("BENCH_PG_CLIENTS", "4,32").split(",").map(Number),
+  /** Set to run the API as `deno task start` would by default (INFO: sampled access log). */
+  apiLogLevel: env("BENCH_API_LOG_LEVEL", "INFO"),
 };
 export const TARGETS = {
-  cachedGetVsHello: 0.5,
+  cachedGetVsHello: 0.3,
+  cachedGetAmbition: 0.5,
+  createVsPostgres: 0.6,
   loginP99Ratio: 2,
   apiRssMb: 150,
   pipelineP99Ms: 100,

@@ -48,7 +48,7 @@ export async function startApi(): Promise<{ service: Service; url: string }> {
       BCRYPT_COST: String(settings.bcryptCost),
       SLOWAPI_RATELIMIT: settings.apiRateLimit,
       LOGIN_RATELIMIT: settings.apiRateLimit,
-      LOGGING_LVL: "WARNING",
+      LOGGING_LVL: settings.apiLogLevel,
     },
   });
   services.push(service);
