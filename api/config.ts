@@ -37,7 +37,9 @@ const Fields = z.object({
   HOST: z.string().default("0.0.0.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  DB_POOL_MAX: positiveInt(10),
+  // PostgreSQL does the most create-order statements/s with about two clients per core; more
+  // only queue inside it (measured with pgbench and POST /orders, bench/PROFILE.md).
+  DB_POOL_MAX: positiveInt(Math.max(4, 2 * (navigator.hardwareConcurrency ?? 2))),
   DB_CONNECT_TIMEOUT_SECONDS: positiveInt(3),
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),

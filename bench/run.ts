@@ -59,7 +59,7 @@ try {
 
   // (b) cached GET /orders/{id}, (d) GET /orders/user/{id}, (e) cached GET with and without
   // logins.
-  const { cached, list, satWithout, pacedWithout, satWith, pacedWith, logins } =
+  const { cached, list, loginsAlone, satWithout, pacedWithout, satWith, pacedWith, logins } =
     await readScenarios(api.url, apiPid, seeded);
 
   // Event pipeline (issue 3): before POST /orders so the relay has no backlog.
@@ -82,6 +82,7 @@ try {
     cached,
     create,
     list,
+    loginsAlone,
     satWithout,
     satWith,
     pacedWithout,
@@ -93,7 +94,7 @@ try {
   const targets = evaluateTargets(
     { helloResult, cached, create, satWithout, satWith, pacedWithout, pacedWith },
     references,
-    logins,
+    loginsAlone,
     apiPeakMb,
     apiHwmMb,
     pipeline,
@@ -109,6 +110,7 @@ try {
       loginsSaturating: { without: satWithout, with: satWith },
       loginsPaced: { without: pacedWithout, with: pacedWith },
       loginLoad: logins,
+      loginsAlone,
     },
     api: {
       idleRssMb: idleMemory ? round(idleMemory.rssKb / 1024, 1) : null,

@@ -21,6 +21,8 @@ export const settings = {
   pgClients: env("BENCH_PG_CLIENTS", "4,32").split(",").map(Number),
   /** Set to run the API as `deno task start` would by default (INFO: sampled access log). */
   apiLogLevel: env("BENCH_API_LOG_LEVEL", "INFO"),
+  /** PASSWORD_HASH_WORKERS for the API; empty: the API's default (cores - 1). */
+  hashWorkers: env("BENCH_HASH_WORKERS", ""),
 };
 export const TARGETS = {
   cachedGetVsHello: 0.3,

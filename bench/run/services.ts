@@ -49,6 +49,7 @@ export async function startApi(): Promise<{ service: Service; url: string }> {
       SLOWAPI_RATELIMIT: settings.apiRateLimit,
       LOGIN_RATELIMIT: settings.apiRateLimit,
       LOGGING_LVL: settings.apiLogLevel,
+      ...(settings.hashWorkers ? { PASSWORD_HASH_WORKERS: settings.hashWorkers } : {}),
     },
   });
   services.push(service);
