@@ -27,7 +27,10 @@ function origin({ url, functionName }: Node["callFrame"]): string {
   if (!url) return functionName.startsWith("(") ? functionName : "(native)";
   const pkg = /node_modules\/\.deno\/([^/]+)\//.exec(url) ??
     /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-  if (pkg) return `npm:${pkg[1].replace(/@[\d.]+.*$/, "")}${/\/dist\/(.*)$/.exec(url)?.[1] ?? ""}`;
+  if (pkg) {
+    const file = /\/dist\/(?:cjs\/|esm\/)?(.*)$/.exec(url)?.[1];
+    return `npm:${pkg[1].replace(/@[\d.]+.*$/, "")}${file ? `/${file}` : ""}`;
+  }
   if (url.startsWith("ext:")) return url.split("/").slice(0, 2).join("/");
   return /\/((?:api|common|bench)\/.*)$/.exec(url)?.[1] ?? url;
 }
