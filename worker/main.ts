@@ -3,15 +3,17 @@
 // GET /internal/alive, and on SIGTERM/SIGINT finishes in-flight work, commits and leaves.
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import process from "node:process";
-import postgres from "postgres";
 import { kafkaLogCreator } from "../common/events/kafka-log.ts";
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config.ts";
 import { createOrderConsumer } from "./consumer.ts";
+import { createWorkerSql } from "./db.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
 import { startDefaultMetrics } from "./metrics.ts";
 import { instrumentHandler, startTracing } from "./tracing.ts";
 import { createLogger } from "../common/logger.ts";
+import { guardProcess } from "../common/process-guard.ts";
+import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
 let config: WorkerConfig;
 try {
@@ -25,9 +27,11 @@ try {
 const tracing = startTracing({ endpoint: config.otlpEndpoint, serviceName: "order-worker" });
 startDefaultMetrics();
 const log = createLogger(config.logLevel, { service: "order-worker" });
+guardProcess(log); // log and keep consuming rather than die on an error that escaped its caller
+warnIfDriverUnpatched(log);
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);
-// One connection per concurrent record, plus slack for the duplicate check of a redelivery.
-const sql = postgres(config.databaseUrl, { max: config.concurrency + 2, onnotice: () => {} });
+// Bounded independently of the concurrency (see worker/db.ts).
+const sql = createWorkerSql({ url: config.databaseUrl, poolMax: config.dbPoolMax });
 const kafka = new Kafka({
   clientId: config.clientId,
   brokers: config.brokers,

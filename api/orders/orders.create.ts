@@ -4,6 +4,7 @@
 import type { Sql } from "../db.ts";
 import { currentTraceparent, withSpan } from "../../common/tracing.ts";
 import { ProblemError } from "../lib/problem.ts";
+import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
 import { apiMetrics } from "../metrics/metrics.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";
@@ -21,12 +22,23 @@ export type CreateOrderResult =
   | { replayed: false; entry: VersionedOrder }
   | { replayed: true; order: Order };
 
-/** Canonical JSON (sorted keys) so the same body in another key order counts as the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+/**
+ * Canonical JSON (sorted keys) so the same body in another key order counts as the same.
+ * Recursive, so the depth is capped: the safe-input middleware already refuses deeper
+ * bodies, and this guard keeps any other caller from overflowing the stack (RangeError).
+ */
+function canonical(value: unknown, depth = 0): string {
+  if (depth > MAX_JSON_DEPTH) {
+    throw new ProblemError(422, "The request is invalid.", {
+      errors: [{ path: "body", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }],
+    });
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(",")}]`;
   if (value && typeof value === "object") {
     const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+    return `{${
+      entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v, depth + 1)}`).join(",")
+    }}`;
   }
   return JSON.stringify(value);
 }

@@ -53,6 +53,8 @@ export async function startApi(
       BCRYPT_COST: String(settings.bcryptCost),
       SLOWAPI_RATELIMIT: settings.apiRateLimit,
       LOGIN_RATELIMIT: settings.apiRateLimit,
+      LOGIN_ACCOUNT_RATELIMIT: settings.apiRateLimit,
+      REGISTER_RATELIMIT: settings.apiRateLimit,
       LOGGING_LVL: "WARNING",
       METRICS_PORT: "0", // several benches (or a dev API) may run side by side
       ...env,
