@@ -9,7 +9,7 @@ import { groupExists, withSql } from "./verify.ts";
 export const firstDeploy: Scenario = {
   name: "first deploy, new consumer group",
   preMs: 4_000,
-  settleMs: 180_000,
+  settleMs: 90_000,
   // The worker has not run yet: orders created now exist before its group does.
   async fault(run) {
     const { cluster, load, notes } = run;

@@ -41,17 +41,30 @@ export function progress(userIds: string[]): Promise<Progress> {
   });
 }
 
-/** Waits until every order of these users is published and processed; false on timeout. */
-export async function settle(userIds: string[], timeoutMs: number): Promise<boolean> {
+/**
+ * Waits until every order of these users is published and processed. Gives up (false) after
+ * `timeoutMs`, or earlier once nothing has moved for `stallMs` (the relay's longest backoff
+ * is 30 s, so a shorter stall could be a pause rather than a loss).
+ */
+export async function settle(
+  userIds: string[],
+  timeoutMs: number,
+  stallMs = 40_000,
+): Promise<boolean> {
+  let last = "";
+  let movedAt = Date.now();
   const done = await until(
     async () => {
       const p = await progress(userIds);
-      return p.unsent === 0 && p.processed === p.orders;
+      const now = JSON.stringify(p);
+      if (now !== last) [last, movedAt] = [now, Date.now()];
+      return (p.unsent === 0 && p.processed === p.orders) || Date.now() - movedAt > stallMs;
     },
     timeoutMs,
     500,
   );
-  return Boolean(done);
+  const p = await progress(userIds);
+  return Boolean(done) && p.unsent === 0 && p.processed === p.orders;
 }
 
 export interface Outcome {
