@@ -15,8 +15,11 @@ export interface Cluster {
   workers: Slot[];
 }
 
-export const liveUrls = (cluster: Cluster) => () =>
-  cluster.apis.filter((api) => api.alive).map((api) => api.url);
+const isApi = (slot: Slot) => "url" in slot;
+
+/** The base URLs of the API processes that are running now (extras included). */
+const liveUrls = (slots: Slot[]) =>
+  slots.filter((slot) => isApi(slot) && slot.alive).map((slot) => (slot as ApiSlot).url);
 
 /** What a fault can see and do while it runs. */
 export interface Run {
@@ -79,8 +82,6 @@ function survival(slots: Slot[], marks: Map<Slot, number>) {
   return { died, text };
 }
 
-const isApi = (slot: Slot) => "url" in slot;
-
 /** Restarts processes that died by themselves; a row records it, the next run needs them. */
 async function reviveDead(slots: Slot[], marks: Map<Slot, number>, notes: string[]) {
   for (const slot of slots) {
@@ -100,10 +101,10 @@ export async function runScenario(
   const started = Date.now();
   const notes: string[] = [];
   const slots = () => [...cluster.apis, ...cluster.workers, ...run.extras];
-  const users = await registerUsers(() => liveUrls(cluster)()[0], settings.creators);
+  const users = await registerUsers(() => liveUrls(cluster.apis)[0], settings.creators);
   const userIds = users.map((u) => u.id);
   const load = new Load({
-    urls: liveUrls(cluster),
+    urls: () => liveUrls(slots()),
     users,
     creators: settings.creators,
     readers: settings.readers,
