@@ -9,6 +9,7 @@ import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { requestTimeout } from "./middleware/request-timeout.ts";
 import { authRouter, loginRateLimit } from "./auth/index.ts";
 import { docsRouter } from "./docs/docs.ts";
 import { healthRouter } from "./health/health.ts";
@@ -37,6 +38,9 @@ export function createApp(deps: AppDeps): App {
       ],
     }));
   }
+  // Inside the log and header middleware, so a request cut off at its deadline is logged
+  // and carries the usual headers.
+  app.use(requestTimeout({ timeoutMs: config.requestTimeoutMs }));
   app.use(bodyLimit({
     maxSize: config.maxBodyBytes,
     onError: (c) =>

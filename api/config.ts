@@ -40,12 +40,18 @@ const Fields = z.object({
   DB_POOL_MAX: positiveInt(10),
   DB_CONNECT_TIMEOUT_SECONDS: positiveInt(3),
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
+  DB_OPS_POOL_MAX: positiveInt(3),
+  REQUEST_TIMEOUT_MS: positiveInt(5000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(500),
+  REDIS_SOCKET_TIMEOUT_MS: positiveInt(5000),
+  REDIS_PING_INTERVAL_MS: positiveInt(1000),
   KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/)).min(1)),
   KAFKA_CLIENT_ID: z.string().default("order-service-api"),
   OUTBOX_SWEEP_INTERVAL_MS: positiveInt(5000),
   OUTBOX_BATCH_SIZE: positiveInt(100),
+  OUTBOX_MAX_ATTEMPTS: positiveInt(10),
+  PROCESSED_EVENTS_RETENTION_DAYS: positiveInt(14),
   JWT_SECRET_KEY: z.string().min(1),
   JWT_HASHING_ALGORITHM: z.literal("HS256").default("HS256"),
   JWT_ISSUER: z.string().min(1).default("order-service"),
@@ -111,10 +117,22 @@ export function parseConfig(env: RawEnv) {
       poolMax: e.DB_POOL_MAX,
       connectTimeoutSeconds: e.DB_CONNECT_TIMEOUT_SECONDS,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      opsPoolMax: e.DB_OPS_POOL_MAX,
     },
-    redis: { url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    redis: {
+      url: e.REDIS_URL,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      socketTimeoutMs: e.REDIS_SOCKET_TIMEOUT_MS,
+      pingIntervalMs: e.REDIS_PING_INTERVAL_MS,
+    },
     kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID },
-    outbox: { sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    outbox: {
+      sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+    },
+    processedEventsRetentionDays: e.PROCESSED_EVENTS_RETENTION_DAYS,
     jwt: {
       secret: e.JWT_SECRET_KEY,
       issuer: e.JWT_ISSUER,
@@ -160,5 +178,11 @@ export function loadDatabaseConfig(env: RawEnv = readEnv()): Config["db"] {
   if (!url.success) {
     throw new ConfigError("invalid configuration:\n  - DATABASE_URL: set DATABASE_URL (or DB_*)");
   }
-  return { url: url.data, poolMax: 2, connectTimeoutSeconds: 5, statementTimeoutMs: 10_000 };
+  return {
+    url: url.data,
+    poolMax: 2,
+    connectTimeoutSeconds: 5,
+    statementTimeoutMs: 10_000,
+    opsPoolMax: 1,
+  };
 }

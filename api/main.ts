@@ -7,6 +7,7 @@ import { createDeps } from "./deps.ts";
 import { createOutboxRelay } from "./events/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { createLogger, errorFields } from "../common/logger.ts";
+import { guardProcess } from "../common/process-guard.ts";
 
 let config: Config;
 try {
@@ -17,6 +18,7 @@ try {
   Deno.exit(2);
 }
 const log = createLogger(config.logLevel);
+guardProcess(log); // log and keep serving rather than die on an error that escaped its caller
 const { deps, close } = createDeps(config, log);
 
 try {
@@ -31,18 +33,19 @@ try {
 
 // Publishes committed orders to Kafka; only one API process at a time holds the relay lock.
 const relay = createOutboxRelay({
-  sql: deps.sql,
+  sql: deps.opsSql ?? deps.sql, // the ops pool: request load cannot starve the relay
   brokers: config.kafka.brokers,
   clientId: config.kafka.clientId,
   sweepIntervalMs: config.outbox.sweepIntervalMs,
   batchSize: config.outbox.batchSize,
+  maxAttempts: config.outbox.maxAttempts,
   log,
 });
 deps.readinessChecks = {
   kafka: () => {
     const status = relay.status();
     const role = status.leader
-      ? `publishing relay, ${status.pending ?? 0} pending`
+      ? `publishing relay, ${status.pending ?? 0} pending, ${status.parked ?? 0} parked`
       : "standby relay";
     return { ok: status.producer === "connected", detail: `producer ${status.producer}; ${role}` };
   },
@@ -66,7 +69,7 @@ async function shutdown(signal: string) {
   }, config.shutdownTimeoutMs);
   // Stop accepting, let in-flight requests finish, stop the relay, then close pools.
   await server.shutdown();
-  stopHousekeeping();
+  await stopHousekeeping();
   await relay.stop();
   await close();
   clearTimeout(deadline);
@@ -74,6 +77,8 @@ async function shutdown(signal: string) {
   Deno.exit(0);
 }
 await relay.start();
-const stopHousekeeping = startHousekeeping(deps.sql, log);
+const stopHousekeeping = startHousekeeping(deps.sql, log, {
+  retention: { processedEventsDays: config.processedEventsRetentionDays },
+});
 Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));

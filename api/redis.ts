@@ -6,12 +6,16 @@ import { createClient } from "@redis/client";
 import type { Config } from "./config.ts";
 import type { Log } from "../common/logger.ts";
 
-function connectClient(url: string) {
+function connectClient(config: Config["redis"]) {
   return createClient({
-    url,
+    url: config.url,
     disableOfflineQueue: true,
+    // A hung Redis (SIGSTOP, a dead peer without a reset) is noticed: the ping keeps a healthy
+    // idle connection busy, and a socket silent for socketTimeout is destroyed and reconnected.
+    pingInterval: config.pingIntervalMs,
     socket: {
       connectTimeout: 1_000,
+      socketTimeout: config.socketTimeoutMs,
       reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000),
     },
   });
@@ -33,7 +37,7 @@ export class RedisUnavailableError extends Error {
 }
 
 export function createRedis(config: Config["redis"], log: Log): Redis {
-  const raw = connectClient(config.url);
+  const raw = connectClient(config);
   let down = false;
   raw.on("error", (error: Error) => {
     if (!down) log("warning", "redis unavailable", { error: error.message });
@@ -49,11 +53,15 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
   // an AbortSignal and a DOMException each, the largest item in a profile of cached GETs.
   // One sweep rejects every waiter past its deadline (the command itself may still finish).
   const waiting = new Set<{ deadline: number; reject: (error: Error) => void }>();
+  // After a timeout, commands fail at once for a while (then one round is let through to
+  // probe), so a Redis that hangs under load costs each request nothing instead of a timeout.
+  let failFastUntil = 0;
   const sweep = setInterval(() => {
     const now = performance.now();
     for (const waiter of waiting) {
       if (waiter.deadline > now) continue;
       waiting.delete(waiter);
+      failFastUntil = now + 2 * config.commandTimeoutMs;
       waiter.reject(new RedisUnavailableError("redis command timed out"));
     }
   }, Math.max(10, Math.floor(config.commandTimeoutMs / 5)));
@@ -66,11 +74,17 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
   return {
     client,
     run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+      if (failFastUntil > performance.now()) {
+        return Promise.reject(new RedisUnavailableError("redis is not answering"));
+      }
       return new Promise<T>((resolve, reject) => {
         const waiter = { deadline: performance.now() + config.commandTimeoutMs, reject };
         waiting.add(waiter);
         Promise.resolve().then(() => command(client())).then(
-          (value) => waiting.delete(waiter) && resolve(value),
+          (value) => {
+            failFastUntil = 0;
+            if (waiting.delete(waiter)) resolve(value);
+          },
           (error) => waiting.delete(waiter) && reject(error),
         );
       });

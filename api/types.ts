@@ -31,6 +31,8 @@ export interface DependencyStatus {
 export interface AppDeps {
   config: Config;
   sql: Sql;
+  /** A small pool of its own for the outbox relay, its leader lock and readiness. */
+  opsSql?: Sql;
   redis: Redis;
   cache: OrderCache;
   passwords: Passwords;

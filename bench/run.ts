@@ -20,6 +20,7 @@ import { renderReport, writeResults } from "./run/report.ts";
 import { createScenario, helloScenario, readScenarios, seed } from "./run/scenarios.ts";
 import { services, startApi } from "./run/services.ts";
 import { evaluateTargets } from "./run/targets.ts";
+import { renderOutboxBacklog, runOutboxBacklog } from "./outbox-backlog.ts";
 
 const results: Record<string, unknown> = {};
 let exitCode = 0;
@@ -72,6 +73,10 @@ try {
   );
   const endMemory = await readMemory(apiPid);
   await api.service.stop();
+
+  // Outbox relay: drain rate of a 10k and a 100k backlog (bench/outbox-backlog.ts).
+  const outboxBacklog = await runOutboxBacklog(log);
+  results.outboxBacklog = outboxBacklog;
 
   // Targets.
   const scenarios = [
@@ -128,8 +133,8 @@ try {
     drain,
     pipeline,
   });
-  console.log("\n" + markdown);
-  await writeResults(results, markdown);
+  console.log("\n" + markdown + renderOutboxBacklog(outboxBacklog));
+  await writeResults(results, markdown + renderOutboxBacklog(outboxBacklog));
 } catch (error) {
   console.error(`bench failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
   exitCode = 1;

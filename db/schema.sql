@@ -80,7 +80,10 @@ CREATE TABLE public.outbox (
     attempts integer DEFAULT 0 NOT NULL,
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
     last_error text,
-    sent_at timestamp with time zone
+    sent_at timestamp with time zone,
+    state text DEFAULT 'pending'::text NOT NULL,
+    claim_token uuid,
+    CONSTRAINT outbox_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'parked'::text])))
 );
 
 
@@ -230,10 +233,24 @@ CREATE INDEX orders_creator_created_idx ON public.orders USING btree (creator_id
 
 
 --
+-- Name: outbox_parked_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_parked_idx ON public.outbox USING btree (id) WHERE (state = 'parked'::text);
+
+
+--
 -- Name: outbox_pending_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX outbox_pending_idx ON public.outbox USING btree (next_attempt_at, id) WHERE (sent_at IS NULL);
+CREATE INDEX outbox_pending_idx ON public.outbox USING btree (next_attempt_at, id) WHERE (state = 'pending'::text);
+
+
+--
+-- Name: outbox_sent_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_sent_at_idx ON public.outbox USING btree (sent_at) WHERE (state = 'sent'::text);
 
 
 --
@@ -241,6 +258,13 @@ CREATE INDEX outbox_pending_idx ON public.outbox USING btree (next_attempt_at, i
 --
 
 CREATE INDEX processed_events_order_idx ON public.processed_events USING btree (order_id);
+
+
+--
+-- Name: processed_events_processed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX processed_events_processed_at_idx ON public.processed_events USING btree (processed_at);
 
 
 --
@@ -311,4 +335,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261124070200'),
     ('20261124070300'),
     ('20261124070400'),
-    ('20261124070500');
+    ('20261124070500'),
+    ('20261125090000');

@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   // reassigning its partitions; the broker accepts 6000–1800000 by default.
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   WORKER_CONCURRENCY: positiveInt(10),
+  // PostgreSQL connections per worker process, whatever the concurrency (see worker/db.ts).
+  WORKER_DB_POOL_MAX: positiveInt(4),
   WORKER_SIMULATED_WORK_MS: z.coerce.number().int().min(0).default(2000),
   WORKER_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8010),
@@ -44,6 +46,7 @@ export function parseWorkerConfig(env: RawEnv) {
     clientId: e.KAFKA_CLIENT_ID,
     sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     concurrency: e.WORKER_CONCURRENCY,
+    dbPoolMax: e.WORKER_DB_POOL_MAX,
     simulatedWorkMs: e.WORKER_SIMULATED_WORK_MS,
     maxRetries: e.WORKER_MAX_RETRIES,
     healthPort: e.WORKER_HEALTH_PORT,

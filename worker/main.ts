@@ -3,13 +3,14 @@
 // GET /internal/alive, and on SIGTERM/SIGINT finishes in-flight work, commits and leaves.
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import process from "node:process";
-import postgres from "postgres";
 import { kafkaLogCreator } from "../common/events/kafka-log.ts";
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config.ts";
 import { createOrderConsumer } from "./consumer.ts";
+import { createWorkerSql } from "./db.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
 import { createLogger } from "../common/logger.ts";
+import { guardProcess } from "../common/process-guard.ts";
 
 let config: WorkerConfig;
 try {
@@ -21,9 +22,10 @@ try {
 }
 
 const log = createLogger(config.logLevel, { service: "order-worker" });
+guardProcess(log); // log and keep consuming rather than die on an error that escaped its caller
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);
-// One connection per concurrent record, plus slack for the duplicate check of a redelivery.
-const sql = postgres(config.databaseUrl, { max: config.concurrency + 2, onnotice: () => {} });
+// Bounded independently of the concurrency (see worker/db.ts).
+const sql = createWorkerSql({ url: config.databaseUrl, poolMax: config.dbPoolMax });
 const kafka = new Kafka({
   clientId: config.clientId,
   brokers: config.brokers,

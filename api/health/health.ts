@@ -50,11 +50,11 @@ async function withTimeout(check: () => Promise<DependencyStatus> | DependencySt
   }
 }
 
-export function healthRouter({ sql, redis, readinessChecks = {} }: AppDeps) {
+export function healthRouter({ sql, opsSql = sql, redis, readinessChecks = {} }: AppDeps) {
   const router = createRouter();
   const checks: Record<string, () => Promise<DependencyStatus> | DependencyStatus> = {
     postgres: async () => {
-      await sql`select 1`;
+      await opsSql`select 1`; // its own pool: a busy request pool is not "PostgreSQL down"
       return { ok: true };
     },
     redis: async () => ((await redis.ping()) ? { ok: true } : { ok: false, detail: "no PONG" }),

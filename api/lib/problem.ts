@@ -71,12 +71,47 @@ export function zodIssues(error: ZodError, prefix = "") {
   }));
 }
 
-/** PostgreSQL and socket errors that mean "the database is unreachable right now". */
-function isDatabaseDown(error: unknown): boolean {
-  const e = error as { code?: string; errno?: string } | null;
-  const code = e?.code ?? e?.errno ?? "";
-  return ["ECONNREFUSED", "ECONNRESET", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED"]
-    .includes(code) || code.startsWith("08") || code === "57P01" || code === "57P03";
+// Errors that mean "the database cannot serve this right now, try again": the client gets
+// 503 with Retry-After, never 500. Socket and DNS failures (Node-style codes), postgres.js's
+// own connection errors, and SQLSTATEs: class 08 (connection exception), 53 (insufficient
+// resources, e.g. 53300 too many connections), 57P01/57P02/57P03 (admin shutdown, crash
+// shutdown, cannot connect now), 57014 (statement timeout / cancelled), 25P03 (idle in
+// transaction timeout), 40001/40P01 (serialization failure, deadlock).
+const TRANSIENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "REQUEST_ABANDONED",
+  "57P01",
+  "57P02",
+  "57P03",
+  "57014",
+  "25P03",
+  "40001",
+  "40P01",
+]);
+
+/** Whether the error is the database being unreachable, overloaded or restarting. */
+export function isDatabaseDown(error: unknown): boolean {
+  const e = error as { code?: unknown; errno?: unknown; cause?: unknown } | null;
+  const code = String(e?.code ?? e?.errno ?? "");
+  if (TRANSIENT_CODES.has(code) || /^(08|53)[0-9A-Z]{3}$/.test(code)) return true;
+  // Deno reports some socket failures as its own error classes, without a Node code.
+  if (error instanceof Deno.errors.ConnectionRefused || error instanceof Deno.errors.TimedOut) {
+    return true;
+  }
+  return e?.cause !== undefined && e.cause !== error && isDatabaseDown(e.cause);
 }
 
 export type ErrorLogger = (error: unknown, c: Context) => void;
@@ -98,15 +133,11 @@ export function errorHandler(logError: ErrorLogger) {
     }
     const code = (error as { code?: string }).code;
     if (code === "23505") return problemResponse(c, 409, "The resource already exists.");
-    if (code === "57014") {
-      return problemResponse(c, 503, "The database did not answer in time.", {}, {
-        "Retry-After": "1",
-      });
-    }
     if (isDatabaseDown(error)) {
-      return problemResponse(c, 503, "The database is unavailable; try again shortly.", {}, {
-        "Retry-After": "1",
-      });
+      const detail = code === "57014"
+        ? "The database did not answer in time."
+        : "The database is unavailable; try again shortly.";
+      return problemResponse(c, 503, detail, {}, { "Retry-After": "1" });
     }
     logError(error, c);
     return problemResponse(c, 500, "An unexpected error occurred.");

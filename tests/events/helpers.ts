@@ -6,7 +6,11 @@ import { parseEnv } from "node:util";
 import postgres from "postgres";
 import type { LogFn } from "../../common/events/kafka-log.ts";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
-import { createOutboxRelay, type OutboxRelay } from "../../api/events/relay.ts";
+import {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+} from "../../api/events/relay.ts";
 
 const fileEnv = (() => {
   try {
@@ -173,6 +177,7 @@ export function relay(
   lockKey: number,
   sweepIntervalMs = 500,
   backoff = { baseMs: 100, maxMs: 1_000 },
+  more: Partial<OutboxRelayOptions> = {},
 ): OutboxRelay {
   return createOutboxRelay({
     sql,
@@ -183,6 +188,7 @@ export function relay(
     log: testLog,
     lockKey,
     backoff,
+    ...more,
   });
 }
 

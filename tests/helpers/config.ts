@@ -19,6 +19,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     LOGIN_RATELIMIT: "100000/minute",
     TRUST_PROXY: "true",
     LOGGING_LVL: "CRITICAL",
+    // This machine is shared and slow; the request deadline has its own tests (tests/faults/).
+    REQUEST_TIMEOUT_MS: "30000",
     ...overrides,
   };
 }

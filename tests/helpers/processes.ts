@@ -8,6 +8,8 @@ export interface RunningApi {
   url: string;
   pid: number;
   logs: string[];
+  /** False once the process has exited (crashed, or stopped). */
+  alive(): boolean;
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
@@ -48,6 +50,7 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
     logs,
+    alive: () => !exited,
     async stop(signal: Deno.Signal = "SIGTERM") {
       if (!exited) child.kill(signal);
       return await status;
@@ -60,6 +63,9 @@ export interface RunningRedis {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that hangs (accepts, never answers) instead of refusing. */
+  freeze(): void;
+  thaw(): void;
 }
 
 /** A private redis-server a test may stop and start without disturbing anyone else. */
@@ -82,6 +88,12 @@ export async function privateRedis(): Promise<RunningRedis> {
         conn.close();
         return true;
       }, { what: "redis-server" });
+    },
+    freeze() {
+      child?.kill("SIGSTOP");
+    },
+    thaw() {
+      child?.kill("SIGCONT");
     },
     async stop() {
       if (!child) return;
