@@ -32,7 +32,7 @@ export const settings = {
   creators: numberSetting("CHAOS_CREATORS", 8),
   readers: numberSetting("CHAOS_READERS", 2),
   /** Pause between two requests of one client, to keep the shared machine usable. */
-  thinkMs: numberSetting("CHAOS_THINK_MS", 40),
+  thinkMs: numberSetting("CHAOS_THINK_MS", 80),
   /** A response slower than this (or none at all) is "over the bound". */
   boundMs: numberSetting("CHAOS_BOUND_MS", 5_000),
   /** The whole suite's budget. */

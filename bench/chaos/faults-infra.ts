@@ -40,12 +40,10 @@ export const infraFaults: Scenario[] = [
     name: "Kafka restart",
     fault: () => kafka.downFor(0),
     postMs: 5_000,
-    settleMs: 90_000,
   },
   {
     name: "Kafka down 30 s",
     fault: () => kafka.downFor(30_000),
     postMs: 5_000,
-    settleMs: 90_000,
   },
 ];

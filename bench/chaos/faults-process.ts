@@ -9,7 +9,6 @@ import { groupExists, withSql } from "./verify.ts";
 export const firstDeploy: Scenario = {
   name: "first deploy, new consumer group",
   preMs: 4_000,
-  settleMs: 90_000,
   // The worker has not run yet: orders created now exist before its group does.
   async fault(run) {
     const { cluster, load, notes } = run;
@@ -63,7 +62,6 @@ export const processFaults: Scenario[] = [
 /** One unpublishable row (a value over Kafka's 1 MB record limit) amid 99 good orders. */
 export const poisonRow: Scenario = {
   name: "poison outbox row among 99 good",
-  settleMs: 90_000,
   async fault(run) {
     const userId = crypto.randomUUID();
     const poisonId = crypto.randomUUID();

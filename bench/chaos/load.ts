@@ -33,6 +33,8 @@ export function emptyStats() {
     client4xx: 0,
     connErrors: 0,
     overBound: 0,
+    /** The slowest response or abandoned request, in ms. */
+    maxMs: 0,
     gets: 0,
     /** A few response bodies of unexpected statuses, for the report. */
     samples: [] as string[],
@@ -86,7 +88,9 @@ export class Load {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
       });
       const text = await response.text();
-      if (performance.now() - started > this.opts.boundMs) s.overBound++;
+      const elapsed = performance.now() - started;
+      s.maxMs = Math.max(s.maxMs, Math.round(elapsed));
+      if (elapsed > this.opts.boundMs) s.overBound++;
       const status = response.status;
       if (status < 300) s.ok++;
       else if (status === 503) s.unavailable++;
@@ -97,6 +101,7 @@ export class Load {
       }
       return { status, text, retryAfterS: Number(response.headers.get("retry-after") ?? 0) };
     } catch (error) {
+      s.maxMs = Math.max(s.maxMs, Math.round(performance.now() - started));
       if (error instanceof DOMException && error.name === "TimeoutError") s.overBound++;
       else {
         s.connErrors++;

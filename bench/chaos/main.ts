@@ -89,7 +89,15 @@ Deno.addSignalListener("SIGINT", async () => {
 const failedRow = (fault: string, note: string): Row => ({
   fault,
   stats: emptyStats(),
-  outcome: { created: 0, inTable: 0, unacked: 0, processedOnce: 0, duplicates: 0, lost: 0 },
+  outcome: {
+    created: 0,
+    inTable: 0,
+    unacked: 0,
+    processedOnce: 0,
+    duplicates: 0,
+    lost: 0,
+    maxDelayS: 0,
+  },
   dlq: 0,
   api: "-",
   worker: "-",

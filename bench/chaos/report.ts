@@ -14,6 +14,8 @@ const HEADER = [
   "lost",
   "dup",
   "DLQ",
+  "slowest response ms",
+  "max event delay s",
   "API survived",
   "worker survived",
   "s",
@@ -35,6 +37,8 @@ function cells(row: Row): (string | number)[] {
     o.lost,
     o.duplicates,
     row.dlq,
+    row.stats.maxMs,
+    row.outcome.maxDelayS,
     row.api,
     row.worker,
     row.seconds,
@@ -45,7 +49,7 @@ function cells(row: Row): (string | number)[] {
 export function markdownTable(rows: Row[]): string {
   const lines = [
     `| ${HEADER.join(" | ")} |`,
-    `| ${HEADER.map((_, i) => (i === 0 || i >= 12 ? "---" : "---:")).join(" | ")} |`,
+    `| ${HEADER.map((_, i) => (i === 0 || i >= 14 ? "---" : "---:")).join(" | ")} |`,
     ...rows.map((row) =>
       `| ${cells(row).map((c) => String(c).replaceAll("|", "/")).join(" | ")} |`
     ),

@@ -42,7 +42,7 @@ export interface Scenario {
   afterSettle?(run: Run): Promise<void>;
   preMs?: number;
   postMs?: number;
-  /** Longest wait for everything to be processed (default 60 s). */
+  /** Longest wait for everything to be processed (default 90 s). */
   settleMs?: number;
 }
 
@@ -99,6 +99,8 @@ export async function runScenario(
   budgetMs: number,
 ): Promise<Row> {
   const started = Date.now();
+  const phase = (what: string) =>
+    console.error(`[chaos]   ${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
   const notes: string[] = [];
   const slots = () => [...cluster.apis, ...cluster.workers, ...run.extras];
   const users = await registerUsers(() => liveUrls(cluster.apis)[0], settings.creators);
@@ -126,10 +128,13 @@ export async function runScenario(
   const marks = new Map(slots().map((s) => [s, s.exits.length]));
   const dlqBefore = await dlqCount();
   load.start();
+  phase("load started");
   let failure: unknown = null;
   try {
     await sleep(scenario.preMs ?? 3_000);
+    phase("fault");
     await scenario.fault(run);
+    phase("fault over");
     await sleep(scenario.postMs ?? 4_000);
   } catch (error) {
     failure = error;
@@ -139,9 +144,11 @@ export async function runScenario(
   // A process that died by itself is restarted before the clients finish their keys.
   await reviveDead(slots(), marks, notes);
   await load.stop();
+  phase("load stopped");
   await scenario.afterLoad?.(run);
-  const settleMs = Math.max(10_000, Math.min(scenario.settleMs ?? 60_000, budgetMs));
+  const settleMs = Math.max(10_000, Math.min(scenario.settleMs ?? 90_000, budgetMs));
   const settled = await settle(userIds, settleMs);
+  phase(settled ? "settled" : "did not settle");
   if (!settled) notes.push(`not everything was processed within ${settleMs / 1000} s`);
   const acked = new Set([...load.acked.values(), ...fauxAcked]);
   const outcome = await measure(userIds, acked);

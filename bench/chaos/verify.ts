@@ -43,13 +43,13 @@ export function progress(userIds: string[]): Promise<Progress> {
 
 /**
  * Waits until every order of these users is published and processed. Gives up (false) after
- * `timeoutMs`, or earlier once nothing has moved for `stallMs` (the relay's longest backoff
- * is 30 s, so a shorter stall could be a pause rather than a loss).
+ * `timeoutMs`, or earlier once nothing has moved for `stallMs` (a relay that died mid-batch
+ * leaves its rows leased for 60 s, so a shorter stall could be a pause rather than a loss).
  */
 export async function settle(
   userIds: string[],
   timeoutMs: number,
-  stallMs = 40_000,
+  stallMs = 70_000,
 ): Promise<boolean> {
   let last = "";
   let movedAt = Date.now();
@@ -75,13 +75,16 @@ export interface Outcome {
   processedOnce: number;
   duplicates: number;
   lost: number;
+  /** Longest time from an order's commit to its effect, in seconds. */
+  maxDelayS: number;
 }
 
 /** Counts effects per acknowledged order (processed_events rows with that order id). */
 export function measure(userIds: string[], ackedIds: Set<string>): Promise<Outcome> {
   return withSql(async (sql) => {
-    const rows = await sql<{ id: string; effects: number }[]>`
-      select o.id::text as id, count(p.event_id)::int as effects
+    const rows = await sql<{ id: string; effects: number; delay: number | null }[]>`
+      select o.id::text as id, count(p.event_id)::int as effects,
+        extract(epoch from max(p.processed_at) - o.created_at)::float8 as delay
       from orders o left join processed_events p on p.order_id = o.id
       where o.creator_id = any(${userIds}::uuid[])
       group by o.id`;
@@ -101,6 +104,7 @@ export function measure(userIds: string[], ackedIds: Set<string>): Promise<Outco
       processedOnce,
       duplicates,
       lost,
+      maxDelayS: Math.round(Math.max(0, ...rows.map((r) => r.delay ?? 0)) * 10) / 10,
     };
   });
 }
