@@ -97,17 +97,21 @@ export const poisonRow: Scenario = {
     run.addOrders(userId, ids);
     poisonIds.set(run, poisonId);
   },
-  // Afterwards: how the relay left the poison row; then it goes, so later rows are not
+  // Afterwards: wait (bounded) for the relay to park the poison row (the suite's API runs
+  // with OUTBOX_MAX_ATTEMPTS=3), note how it was left, then delete it so later rows are not
   // held back by it on a relay that cannot isolate it.
   async afterSettle(run) {
-    const eventId = poisonIds.get(run);
-    const state = await withSql(async (sql) => {
-      const [row] = await sql`
-        delete from outbox where event_id = ${eventId ?? null}
-        returning to_jsonb(outbox) - 'record_value' - 'headers' as row`;
-      return row?.row;
-    });
-    run.notes.push(`poison row as the relay left it: ${JSON.stringify(state)}`);
+    const eventId = poisonIds.get(run) ?? null;
+    const state = () =>
+      withSql(async (sql) => {
+        const [row] = await sql<{ row: Record<string, unknown> }[]>`
+          select to_jsonb(outbox) - 'record_value' - 'headers' as row
+          from outbox where event_id = ${eventId}`;
+        return row?.row;
+      });
+    await until(async () => (await state())?.state === "parked", 30_000, 500);
+    run.notes.push(`poison row as the relay left it: ${JSON.stringify(await state())}`);
+    await withSql((sql) => sql`delete from outbox where event_id = ${eventId}`);
   },
 };
 const poisonIds = new WeakMap<Run, string>();

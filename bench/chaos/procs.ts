@@ -92,6 +92,8 @@ export function apiSlot(name: string, secret: string, extraEnv: Record<string, s
         SLOWAPI_RATELIMIT: "1000000/minute",
         LOGIN_RATELIMIT: "1000000/minute",
         LOGGING_LVL: "WARNING",
+        // A poison outbox row is parked after 3 failed attempts (seconds, not minutes).
+        OUTBOX_MAX_ATTEMPTS: "3",
         ...extraEnv,
       },
     }), (service) => waitForHttp(`${url}/health/live`, service, { timeoutMs: 60_000 }));

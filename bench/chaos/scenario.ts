@@ -159,6 +159,10 @@ export async function runScenario(
   for (const extra of run.extras) await extra.stop();
   await reviveDead([...cluster.apis, ...cluster.workers], marks, notes);
   for (const main of [cluster.apis[0], cluster.workers[0]]) if (!main.alive) await main.start();
+  if (outcome.unacked) notes.push(`${outcome.unacked} orders in the table without a 201`);
+  if (outcome.inTable !== outcome.created) {
+    notes.push(`${outcome.created - outcome.inTable} acknowledged orders missing from the table`);
+  }
   if (load.gaveUp.length) notes.push(`${load.gaveUp.length} keys never acknowledged`);
   if (load.rejected.length) notes.push(`rejected: ${load.rejected.slice(0, 3).join(" | ")}`);
   if (load.stats.samples.length) notes.push(`samples: ${load.stats.samples.join(" | ")}`);
