@@ -2,7 +2,8 @@
 // fault runs, the load goes on for a while, stops (creators finish their last key), then the
 // harness waits until every order is published and processed and counts the outcome.
 import { restoreAll } from "./infra.ts";
-import { Load, type LoadStats, registerUsers, type User } from "./load.ts";
+import { Load, type LoadStats, type User } from "./load.ts";
+import { registerUsers } from "./users.ts";
 import type { ApiSlot, Slot } from "./procs.ts";
 import { settings, sleep } from "./env.ts";
 import { dlqCount, measure, type Outcome, settle } from "./verify.ts";
