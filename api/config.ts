@@ -10,11 +10,11 @@ import {
   positiveInt,
   type RawEnv,
 } from "../common/env-schema.ts";
+import { parseTrustedProxies } from "./lib/ip.ts";
 import { parseRate } from "./lib/rate.ts";
+import { secretProblem } from "./auth/secret-strength.ts";
 
 export { ConfigError };
-
-const WEAK_SECRETS = new Set(["change-me", "changeme", "secret", "dev-secret", "password"]);
 
 const rate = (fallback: string) =>
   z.string().default(fallback).transform((value, ctx) => {
@@ -28,6 +28,12 @@ const rate = (fallback: string) =>
 const list = z.string().default("").transform((value) =>
   value.split(",").map((item) => item.trim()).filter(Boolean)
 );
+// TRUST_PROXY: CIDRs and named ranges; `true` means loopback and private networks, `false` none.
+const trustedProxies = z.string().default("false").transform((value, ctx) => {
+  const parsed = parseTrustedProxies(value);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+  return typeof parsed === "string" ? z.NEVER : parsed;
+});
 const bool = (fallback: boolean) =>
   z.enum(["true", "false", "1", "0", "yes", "no"]).default(fallback ? "true" : "false")
     .transform((value) => ["true", "1", "yes"].includes(value));
@@ -61,10 +67,13 @@ const Fields = z.object({
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
   // One core stays free for serving requests while logins hash on the others.
   PASSWORD_HASH_WORKERS: positiveInt(Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1)),
+  PASSWORD_HASH_QUEUE_MAX: positiveInt(32),
   RATE_LIMIT_ENABLED: bool(true),
   SLOWAPI_RATELIMIT: rate("30/minute"),
   LOGIN_RATELIMIT: rate("5/minute"),
-  TRUST_PROXY: bool(false),
+  LOGIN_ACCOUNT_RATELIMIT: rate("20/hour"),
+  REGISTER_RATELIMIT: rate("10/hour"),
+  TRUST_PROXY: trustedProxies,
   ORDER_CACHE_TTL_SECONDS: positiveInt(300),
   MAX_BODY_BYTES: positiveInt(64 * 1024),
   LOGGING_LVL: z.string().default("INFO").transform((v) => v.toLowerCase()).pipe(
@@ -72,6 +81,11 @@ const Fields = z.object({
   ),
   CORS_ORIGINS: list,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  METRICS_ENABLED: bool(true),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  // Read by Deno's runtime itself; validated here so a half-configured setup fails loudly.
+  OTEL_DENO: bool(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 // Rules across fields. They run even when unrelated fields are invalid (`when`), so a weak
@@ -79,17 +93,24 @@ const Fields = z.object({
 const CrossFieldInput = Fields.pick({ APP_ENV: true, JWT_SECRET_KEY: true, BCRYPT_COST: true });
 const EnvSchema = Fields.superRefine((env, ctx) => {
   const production = env.APP_ENV === "production";
-  const secret = env.JWT_SECRET_KEY;
-  if (env.APP_ENV !== "development" && (secret.length < 32 || WEAK_SECRETS.has(secret))) {
+  const weakSecret = secretProblem(env.JWT_SECRET_KEY);
+  if (env.APP_ENV !== "development" && weakSecret) {
     ctx.addIssue({
       code: "custom",
       path: ["JWT_SECRET_KEY"],
-      message: "too weak outside development: use at least 32 random characters " +
-        "(openssl rand -base64 48)",
+      message: `refused outside development: it ${weakSecret}`,
     });
   }
   if (production && env.BCRYPT_COST < 12) {
     ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be >= 12 in production" });
+  }
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined && env.OTEL_DENO === false) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["OTEL_DENO"],
+      message: "must be true when OTEL_EXPORTER_OTLP_ENDPOINT is set: Deno's built-in " +
+        "OpenTelemetry exports the API's traces only with OTEL_DENO=true",
+    });
   }
 }, { when: (payload) => CrossFieldInput.safeParse(payload.value).success });
 
@@ -140,18 +161,26 @@ export function parseConfig(env: RawEnv) {
       accessTtlSeconds: e.JWT_ACCESS_TOKEN_EXPIRATION_MINUTES * 60,
       refreshTtlSeconds: e.JWT_REFRESH_TOKEN_EXPIRATION_MINUTES * 60,
     },
-    passwords: { cost: e.BCRYPT_COST, workers: e.PASSWORD_HASH_WORKERS },
+    passwords: {
+      cost: e.BCRYPT_COST,
+      workers: e.PASSWORD_HASH_WORKERS,
+      maxQueue: e.PASSWORD_HASH_QUEUE_MAX,
+    },
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,
       general: e.SLOWAPI_RATELIMIT,
       login: e.LOGIN_RATELIMIT,
-      trustProxy: e.TRUST_PROXY,
+      loginAccount: e.LOGIN_ACCOUNT_RATELIMIT,
+      register: e.REGISTER_RATELIMIT,
+      trustedProxies: e.TRUST_PROXY,
     },
     cacheTtlSeconds: e.ORDER_CACHE_TTL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOGGING_LVL === "warn" ? "warning" : e.LOGGING_LVL,
     corsOrigins: e.CORS_ORIGINS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metrics: { enabled: e.METRICS_ENABLED, port: e.METRICS_PORT },
+    tracing: { enabled: e.OTEL_DENO, endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   } as const;
 }
 

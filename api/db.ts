@@ -5,6 +5,9 @@ import type { Config } from "./config.ts";
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
 
+/** Unique per process, so the metrics can find this pool's sessions in pg_stat_activity. */
+export const APPLICATION_NAME = `order-service-api-${crypto.randomUUID().slice(0, 8)}`;
+
 /**
  * A postgres.js pool. Requests use the main one (`max` DB_POOL_MAX); the outbox relay, its
  * leader lock and the readiness check use a small one of their own (`ops`, DB_OPS_POOL_MAX)
@@ -12,7 +15,7 @@ export type Tx = postgres.TransactionSql;
  */
 export function createSql(
   config: Config["db"],
-  { max = config.poolMax, applicationName = "order-service-api" } = {},
+  { max = config.poolMax, applicationName = APPLICATION_NAME } = {},
 ): Sql {
   return postgres(config.url, {
     max,

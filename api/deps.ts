@@ -8,13 +8,14 @@ import { createLogger, type Log } from "../common/logger.ts";
 import { createOrderCache } from "./orders/orders.cache.ts";
 import { findOrder } from "./orders/orders.repo.ts";
 import { createRedis } from "./redis.ts";
+import { traceRedis } from "./redis-tracing.ts";
 import type { AppDeps } from "./types.ts";
 
 export function createDeps(config: Config, log: Log = createLogger(config.logLevel)) {
   // Requests' queries are tracked so a request cut off at its deadline abandons them.
   const sql = trackQueries(createSql(config.db));
   const opsSql = createOpsSql(config.db);
-  const redis = createRedis(config.redis, log);
+  const redis = traceRedis(createRedis(config.redis, log)); // a span per command when traced
   const deps: AppDeps = {
     config,
     sql,

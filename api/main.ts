@@ -2,12 +2,15 @@
 // and a graceful shutdown on SIGTERM/SIGINT.
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
+import { APPLICATION_NAME, assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
 import { createDeps } from "./deps.ts";
 import { createOutboxRelay } from "./events/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
+import { registerDbGauges } from "./metrics/db-gauges.ts";
+import { startMetricsServer } from "./metrics/server.ts";
 import { createLogger, errorFields } from "../common/logger.ts";
 import { guardProcess } from "../common/process-guard.ts";
+import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
 let config: Config;
 try {
@@ -19,6 +22,7 @@ try {
 }
 const log = createLogger(config.logLevel);
 guardProcess(log); // log and keep serving rather than die on an error that escaped its caller
+warnIfDriverUnpatched(log);
 const { deps, close } = createDeps(config, log);
 
 try {
@@ -51,11 +55,30 @@ deps.readinessChecks = {
   },
 };
 
+// Prometheus metrics on their own port (METRICS_PORT), never on the public one.
+const metrics = config.metrics.enabled
+  ? {
+    server: startMetricsServer({ hostname: config.host, port: config.metrics.port, log }),
+    gauges: registerDbGauges({
+      databaseUrl: config.db.url,
+      applicationName: APPLICATION_NAME,
+      poolMax: config.db.poolMax,
+      log,
+    }),
+  }
+  : null;
+
 const app = createApp(deps);
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,
-  onListen: ({ hostname, port }) => log("info", "listening", { hostname, port, env: config.env }),
+  onListen: ({ hostname, port }) =>
+    log("info", "listening", {
+      hostname,
+      port,
+      env: config.env,
+      tracing: config.tracing.enabled ? config.tracing.endpoint ?? "OTLP default" : "off",
+    }),
 }, (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }));
 
 let stopping = false;
@@ -71,6 +94,8 @@ async function shutdown(signal: string) {
   await server.shutdown();
   await stopHousekeeping();
   await relay.stop();
+  await metrics?.server.shutdown();
+  await metrics?.gauges.close();
   await close();
   clearTimeout(deadline);
   log("info", "stopped");

@@ -32,6 +32,31 @@ export interface Redis {
   close(): Promise<void>;
 }
 
+/**
+ * A Lua script run with EVALSHA: one round trip, without resending the source. The hash is
+ * computed locally (no SCRIPT LOAD that could fail while Redis is down); on NOSCRIPT (a new
+ * or restarted server) the source is sent once with EVAL, which also caches it there.
+ */
+export function redisScript(redis: Redis, source: string) {
+  if (!source.trim()) throw new Error("redisScript: source is required");
+  let sha = "";
+  const ready = crypto.subtle.digest("SHA-1", new TextEncoder().encode(source)).then((digest) => {
+    sha = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  });
+  return {
+    async run(keys: string[], args: string[]): Promise<unknown> {
+      if (!sha) await ready;
+      const options = { keys, arguments: args };
+      try {
+        return await redis.run((c) => c.evalSha(sha, options));
+      } catch (error) {
+        if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
+        return await redis.run((c) => c.eval(source, options));
+      }
+    },
+  };
+}
+
 export class RedisUnavailableError extends Error {
   override name = "RedisUnavailableError";
 }

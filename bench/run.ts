@@ -9,12 +9,14 @@
 // (default 12), BENCH_API_RATELIMIT (default 1000000/minute), BENCH_PIPELINE=0 to skip the
 // event pipeline, BENCH_PIPELINE_RATE (orders/s, default 250), BENCH_THROUGHPUT_WINDOW (s,
 // default 12), BENCH_WORKER_CONCURRENCY / BENCH_WORKER_WORK_MS (default 10 / 2000),
-// BENCH_KEEP_DATA=1 to keep the bench users and orders.
+// BENCH_KEEP_DATA=1 to keep the bench users and orders, BENCH_METRICS_ROUNDS (alternating runs
+// of the metrics on/off comparison, default 5; 0 skips it).
 import { ApiClient, type BenchUser, benchUser } from "./lib/client.ts";
 import { readMemory, round } from "./lib/proc.ts";
 import { emailPrefix, log, runId, settings, sql, startedAt, t0, TARGETS } from "./run/config.ts";
 import { cleanup, drainOutbox } from "./run/data.ts";
 import { runPipeline } from "./run/event-pipeline.ts";
+import { metricsOverhead, metricsTargets } from "./run/metrics-overhead.ts";
 import { describeMachine } from "./run/machine.ts";
 import { renderReport, writeResults } from "./run/report.ts";
 import { createScenario, helloScenario, readScenarios, seed } from "./run/scenarios.ts";
@@ -60,6 +62,11 @@ try {
   const { cached, list, satWithout, pacedWithout, satWith, pacedWith, logins } =
     await readScenarios(api.url, apiPid, seeded);
 
+  // What the Prometheus metrics cost on cached GETs (on vs an identical API with them off).
+  const metrics = settings.metricsRounds > 0
+    ? await metricsOverhead({ url: api.url, pid: apiPid }, seeded)
+    : null;
+
   // Event pipeline (issue 3): before POST /orders so the relay has no backlog.
   const pipeline = await runPipeline(api.url, client, newUser);
 
@@ -98,6 +105,7 @@ try {
     apiHwmMb,
     pipeline,
   );
+  if (metrics) targets.push(...metricsTargets(metrics));
 
   Object.assign(results, {
     finishedAt: new Date().toISOString(),
@@ -109,6 +117,7 @@ try {
       loginsSaturating: { without: satWithout, with: satWith },
       loginsPaced: { without: pacedWithout, with: pacedWith },
       loginLoad: logins,
+      metricsOverhead: metrics,
     },
     api: {
       idleRssMb: idleMemory ? round(idleMemory.rssKb / 1024, 1) : null,

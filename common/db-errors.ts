@@ -43,6 +43,8 @@ const TRANSIENT_CLIENT_CODES = new Set([
   "EADDRNOTAVAIL",
   "ConnectionRefused",
   "ConnectionReset",
+  // The API's own: a request passed its deadline and its queued queries were dropped.
+  "REQUEST_ABANDONED",
 ]);
 
 /** Error names that mean the connection, not the statement, failed (Deno and Bun spell
@@ -58,8 +60,9 @@ const TRANSIENT_NAMES = new Set([
 ]);
 
 function codeOf(error: object): string | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? code : undefined;
+  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  if (typeof code === "string") return code;
+  return typeof errno === "string" ? errno : undefined; // Bun puts some socket codes in errno
 }
 
 /** SQLSTATEs of the classes above start with a digit (client codes like EPIPE do not). */

@@ -1,4 +1,7 @@
 // Structured JSON logs, one object per line on stdout. Never pass secrets in fields.
+// A line written while a span is active carries its `trace_id` and `span_id`.
+import { traceFields } from "./tracing.ts";
+
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
 export type Log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
 
@@ -15,7 +18,14 @@ export function createLogger(minLevel: LogLevel, base: Record<string, unknown> =
   const min = ORDER[minLevel];
   return (level, msg, fields = {}) => {
     if (ORDER[level] < min) return;
-    console.log(JSON.stringify({ time: new Date().toISOString(), level, ...base, msg, ...fields }));
+    console.log(JSON.stringify({
+      time: new Date().toISOString(),
+      level,
+      ...base,
+      msg,
+      ...traceFields(),
+      ...fields,
+    }));
   };
 }
 

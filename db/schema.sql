@@ -83,6 +83,7 @@ CREATE TABLE public.outbox (
     sent_at timestamp with time zone,
     state text DEFAULT 'pending'::text NOT NULL,
     claim_token uuid,
+    traceparent text,
     CONSTRAINT outbox_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'parked'::text])))
 );
 
@@ -150,6 +151,7 @@ CREATE TABLE public.users (
     role text DEFAULT 'user'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT users_email_check CHECK (((length(email) >= 3) AND (length(email) <= 320))),
+    CONSTRAINT users_email_lowercase CHECK ((email = lower(email))),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['user'::text, 'admin'::text])))
 );
 
@@ -336,4 +338,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261124070300'),
     ('20261124070400'),
     ('20261124070500'),
-    ('20261125090000');
+    ('20261125090000'),
+    ('20261125091000'),
+    ('20261125092000');

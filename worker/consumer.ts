@@ -8,6 +8,7 @@ import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../common/events/order-created.ts"
 import type { LogFn } from "../common/events/kafka-log.ts";
 import { type Handler, Interrupted, type Outcome } from "./handle.ts";
 import { createLimiter } from "./limiter.ts";
+import { recordLag } from "./metrics.ts";
 
 export interface OrderConsumerOptions {
   kafka: Kafka;
@@ -79,7 +80,7 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
     const messages = batch.messages;
     const done = messages.map(() => false);
     let next = 0; // first record not yet resolved
-    let failure: unknown = null; // failed heartbeat (rebalance), DLQ send, or database outage
+    let failure: unknown = null; // failed heartbeat (rebalance) or DLQ send
     // Once the consumer stops, the partition is reassigned or sought, or a record failed,
     // queued records are left for redelivery; records already started are finished.
     const halted = () => !payload.isRunning() || payload.isStale() || failure !== null;
@@ -141,6 +142,8 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       });
       done[index] = true;
       while (next < messages.length && done[next]) resolveOffset(messages[next++].offset);
+      const nextOffset = messages[next]?.offset ?? String(Number(messages.at(-1)!.offset) + 1);
+      recordLag(batch.partition, batch.highWatermark, nextOffset);
       await heartbeat();
       await commitOffsetsIfNecessary();
     }

@@ -16,6 +16,7 @@ import type postgres from "postgres";
 import { isTransientDbError } from "../common/db-errors.ts";
 import { OrderCreatedValue, parseOrderCreatedHeaders } from "../common/events/order-created.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
+import { workerMetrics } from "./metrics.ts";
 
 export interface InputRecord {
   topic: string;
@@ -92,6 +93,7 @@ export function createHandler(deps: HandlerDeps) {
             code: (error as { code?: string }).code,
           },
         );
+        workerMetrics.records.inc({ result: "retried" });
         await sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt, 20)));
         if (!(await ctx.stillWanted())) throw new Interrupted(message);
       }

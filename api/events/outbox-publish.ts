@@ -10,6 +10,7 @@
 // an outage never parks rows.
 import type { Producer } from "kafkajs";
 import type postgres from "postgres";
+import { isTransientDbError } from "../../common/db-errors.ts";
 import { isRecordError } from "./kafka-errors.ts";
 import {
   type Backoff,
@@ -19,6 +20,7 @@ import {
   recordFailure,
   release,
 } from "./outbox-store.ts";
+import { observePublish, withTraceparent } from "./publish-telemetry.ts";
 
 export type { Backoff };
 
@@ -90,7 +92,11 @@ export async function publishBatch(
   const oneByOne = rows.filter((row) => row.attempts > 0);
   if (producer && fresh.length > 0) {
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic(fresh) });
+      const batch = producer;
+      await observePublish(
+        fresh,
+        () => batch.sendBatch({ acks: -1, topicMessages: byTopic(fresh) }),
+      );
       sent.push(...fresh.map((row) => row.id));
     } catch (error) {
       if (fresh.length === 1) failures.push({ row: fresh[0], error });
@@ -107,7 +113,11 @@ export async function publishBatch(
       continue;
     }
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic([row]) });
+      const single = producer;
+      await observePublish(
+        [row],
+        () => single.sendBatch({ acks: -1, topicMessages: byTopic([row]) }),
+      );
       sent.push(row.id);
       brokerFailures = 0;
     } catch (error) {
@@ -119,7 +129,9 @@ export async function publishBatch(
     }
   }
 
-  await markSent(sql, sent, token);
+  // Kafka has these rows: a database blip now would have them published again once their
+  // lease ends, so a transient error is worth a few quick retries.
+  await withTransientRetries(() => markSent(sql, sent, token));
   result.sent = sent.length;
   // A failure counts against the row when it is the record's own, or when other rows got
   // through (so the broker was there). Otherwise the broker is away: give the rows back.
@@ -155,6 +167,17 @@ export async function publishBatch(
   return result;
 }
 
+async function withTransientRetries(step: () => Promise<void>, attempts = 4): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientDbError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+
 function byTopic(rows: OutboxRow[]) {
   const topics = new Map<
     string,
@@ -163,7 +186,8 @@ function byTopic(rows: OutboxRow[]) {
   for (const row of rows) {
     const messages = topics.get(row.topic) ?? [];
     // headers is jsonb: postgres.js returns it parsed; values are strings by construction.
-    messages.push({ key: row.record_key, value: row.record_value, headers: stringHeaders(row) });
+    const headers = withTraceparent(stringHeaders(row), row.traceparent);
+    messages.push({ key: row.record_key, value: row.record_value, headers });
     topics.set(row.topic, messages);
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));

@@ -13,6 +13,8 @@ export interface OutboxRow {
   record_value: string;
   headers: Record<string, string>;
   attempts: number;
+  /** The creating request's W3C traceparent, sent on as a record header (null: untraced). */
+  traceparent: string | null;
 }
 
 export interface Backoff {
@@ -37,7 +39,7 @@ export function claimStatement(sql: postgres.Sql, limit: number, leaseMs: number
       for update skip locked
     ) due
     where o.id = due.id
-    returning o.id, o.topic, o.record_key, o.record_value, o.headers, o.attempts`;
+    returning o.id, o.topic, o.record_key, o.record_value, o.headers, o.attempts, o.traceparent`;
 }
 
 export async function claim(

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
+import { isTransientDbError } from "../../common/db-errors.ts";
 
 export const PROBLEM_TYPE_BASE = "https://order-service.dev/problems/";
 
@@ -71,49 +72,6 @@ export function zodIssues(error: ZodError, prefix = "") {
   }));
 }
 
-// Errors that mean "the database cannot serve this right now, try again": the client gets
-// 503 with Retry-After, never 500. Socket and DNS failures (Node-style codes), postgres.js's
-// own connection errors, and SQLSTATEs: class 08 (connection exception), 53 (insufficient
-// resources, e.g. 53300 too many connections), 57P01/57P02/57P03 (admin shutdown, crash
-// shutdown, cannot connect now), 57014 (statement timeout / cancelled), 25P03 (idle in
-// transaction timeout), 40001/40P01 (serialization failure, deadlock).
-const TRANSIENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "REQUEST_ABANDONED",
-  "57P01",
-  "57P02",
-  "57P03",
-  "57014",
-  "25P03",
-  "40001",
-  "40P01",
-]);
-
-/** Whether the error is the database being unreachable, overloaded or restarting. */
-export function isDatabaseDown(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown; cause?: unknown } | null;
-  const code = String(e?.code ?? e?.errno ?? "");
-  if (TRANSIENT_CODES.has(code) || /^(08|53)[0-9A-Z]{3}$/.test(code)) return true;
-  // Deno reports some socket failures as its own error classes, without a Node code.
-  if (error instanceof Deno.errors.ConnectionRefused || error instanceof Deno.errors.TimedOut) {
-    return true;
-  }
-  return e?.cause !== undefined && e.cause !== error && isDatabaseDown(e.cause);
-}
-
 export type ErrorLogger = (error: unknown, c: Context) => void;
 
 /** The app's single error handler: every thrown thing becomes a problem+json response. */
@@ -133,7 +91,15 @@ export function errorHandler(logError: ErrorLogger) {
     }
     const code = (error as { code?: string }).code;
     if (code === "23505") return problemResponse(c, 409, "The resource already exists.");
-    if (isDatabaseDown(error)) {
+    // Class 22, data exceptions (bad encoding, out-of-range numbers, invalid JSON text, ...):
+    // the input was wrong, not the server. The safe-input middleware should catch these
+    // first; this is the net under it, logged so a gap in validation gets noticed.
+    if (typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code)) {
+      logError(error, c);
+      return problemResponse(c, 422, "The request contains a value the database cannot store.");
+    }
+    // The database is away, overloaded or restarting: 503 with Retry-After, never 500.
+    if (isTransientDbError(error)) {
       const detail = code === "57014"
         ? "The database did not answer in time."
         : "The database is unavailable; try again shortly.";

@@ -12,7 +12,12 @@ import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts
 
 export async function insertOrderWithEvent(
   tx: Tx,
-  input: { creatorId: string; items: Record<string, unknown>; orderPrice: number },
+  input: {
+    creatorId: string;
+    items: Record<string, unknown>;
+    orderPrice: number;
+    traceparent?: string;
+  },
 ): Promise<VersionedOrder> {
   const [row] = await tx<OrderRow[]>`
     insert into orders (id, creator_id, items, order_price)
@@ -21,9 +26,9 @@ export async function insertOrderWithEvent(
   const order = toOrder(row);
   const eventId = crypto.randomUUID();
   await tx`
-    insert into outbox (event_id, topic, record_key, record_value, headers)
+    insert into outbox (event_id, topic, record_key, record_value, headers, traceparent)
     values (${eventId}, ${ORDER_TOPIC}, ${order.id}, ${JSON.stringify(order)},
-            ${tx.json(orderCreatedHeaders(eventId))})`;
+            ${tx.json(orderCreatedHeaders(eventId))}, ${input.traceparent ?? null})`;
   return { order, version: row.version };
 }
 

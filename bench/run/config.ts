@@ -17,6 +17,8 @@ export const settings = {
   workerConcurrency: Number(env("BENCH_WORKER_CONCURRENCY", "10")),
   workerWorkMs: Number(env("BENCH_WORKER_WORK_MS", "2000")),
   keepData: env("BENCH_KEEP_DATA", "0") === "1",
+  // Alternating runs of the metrics on/off comparison (bench/run/metrics-overhead.ts); 0 skips.
+  metricsRounds: Number(env("BENCH_METRICS_ROUNDS", "5")),
 };
 export const TARGETS = {
   cachedGetVsHello: 0.5,

@@ -28,13 +28,18 @@ function startTaskArgs(): string[] {
   return args;
 }
 
-export async function startApi(): Promise<{ service: Service; url: string }> {
+// One secret for every API process of the run, so a token works on each of them.
+const secret = Array.from(
+  crypto.getRandomValues(new Uint8Array(36)),
+  (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b % 64],
+).join("") +
+  crypto.randomUUID().slice(0, 12);
+
+/** The API as `deno task start` runs it; `env` adds or overrides variables. */
+export async function startApi(
+  env: Record<string, string> = {},
+): Promise<{ service: Service; url: string }> {
   const port = freePort();
-  const secret = Array.from(
-    crypto.getRandomValues(new Uint8Array(36)),
-    (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b % 64],
-  ).join("") +
-    crypto.randomUUID().slice(0, 12);
   const service = spawnService({
     name: "API",
     cmd: Deno.execPath(),
@@ -48,7 +53,11 @@ export async function startApi(): Promise<{ service: Service; url: string }> {
       BCRYPT_COST: String(settings.bcryptCost),
       SLOWAPI_RATELIMIT: settings.apiRateLimit,
       LOGIN_RATELIMIT: settings.apiRateLimit,
+      LOGIN_ACCOUNT_RATELIMIT: settings.apiRateLimit,
+      REGISTER_RATELIMIT: settings.apiRateLimit,
       LOGGING_LVL: "WARNING",
+      METRICS_PORT: "0", // several benches (or a dev API) may run side by side
+      ...env,
     },
   });
   services.push(service);

@@ -107,6 +107,11 @@ Deno.test("relay: the claim query walks the pending index, without sorting", opt
         select gen_random_uuid(), 'explain-test', 'k', '{}', '{}'::jsonb
         from generate_series(1, 20)`;
       await tx`analyze outbox`;
+      // A small table next to a pending index still large from an earlier backlog (pages are
+      // only reused after vacuum) can make a sequential scan look cheaper: only here, since a
+      // production outbox keeps days of sent rows. What matters is that the claim CAN walk the
+      // index in order, with no sort (an `ORDER BY id` claim cannot).
+      await tx`set local enable_seqscan = off`;
       const [row] = await tx`explain (format json) ${
         claimStatement(tx as unknown as postgres.Sql, 100, 60_000, crypto.randomUUID())
       }`;
@@ -127,7 +132,6 @@ Deno.test("relay: the claim query walks the pending index, without sorting", opt
       `an index scan of outbox_pending_idx: ${text}`,
     );
     assert.ok(!nodes.some((n) => n["Node Type"] === "Sort"), `no sort: ${text}`);
-    assert.ok(!nodes.some((n) => n["Node Type"] === "Seq Scan"), `no sequential scan: ${text}`);
   } finally {
     await sql.end();
   }

@@ -61,6 +61,12 @@ Deno.test("Deno's node_modules copy is patched, and Deno's global npm cache is n
     "--check",
   ], { env: env() });
   strictEqual(check.code, 0, check.stderr);
+  const manifest = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}package.json`));
+  ok(manifest.patchedDependencies?.["postgres@3.4.9"], "package.json lists the postgres patch");
+  for (const file of ["src/connection.js", "cjs/src/connection.js", "src/index.js"]) {
+    const source = await Deno.readTextFile(`${REPO_ROOT}node_modules/postgres/${file}`);
+    ok(source.includes("order-service patch"), `node_modules/postgres/${file} is patched`);
+  }
   const info = JSON.parse(
     (await runChild(Deno.execPath(), ["info", "--json"], { env: env() })).stdout,
   );

@@ -3,7 +3,8 @@
 // stop and a SIGSTOP. The API must stay up, answer every request with 2xx or 503 problem+json
 // with Retry-After within its deadline (REQUEST_TIMEOUT_MS), and serve again once PostgreSQL
 // is back. The relay holds its leader lock on a reserved connection throughout, the path
-// where unpatched postgres.js killed the process (issue 7).
+// where unpatched postgres.js killed the process (issue 7). The worker (Bun) runs against the
+// same private PostgreSQL, consuming the orders the load creates, and must survive too.
 import { ok } from "node:assert/strict";
 import { uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
@@ -11,6 +12,7 @@ import { type Load, orderTraffic, type Outcome, startLoad, summary } from "../he
 import { type PrivatePostgres, privatePostgres } from "../helpers/private-postgres.ts";
 import { type RunningApi, startApi } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { startWorker } from "../events/worker_helpers.ts";
 
 const BOUND_MS = 2_000;
 // The machine running the tests is shared and slow: allow for a late timer, not for a hang.
@@ -45,6 +47,7 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const pg: PrivatePostgres = await privatePostgres();
+    const cleanup: (() => Promise<void>)[] = [];
     const api = await startApi({
       DATABASE_URL: pg.url,
       REQUEST_TIMEOUT_MS: String(BOUND_MS),
@@ -59,6 +62,22 @@ Deno.test({
         const ready = await http.call("GET", "/health/ready");
         return ready.data?.checks?.kafka?.detail?.includes("publishing relay");
       }, { timeoutMs: 30_000, what: "the relay to become leader" });
+      // ...a connection of the ops pool, not of the request pool.
+      const [lock] = await pg.admin((sql) =>
+        sql<{ application_name: string }[]>`
+          select a.application_name from pg_locks l join pg_stat_activity a using (pid)
+          where l.locktype = 'advisory' and l.granted`
+      );
+      ok(lock?.application_name === "order-service-ops", `lock held by ${JSON.stringify(lock)}`);
+      const worker = await startWorker({ DATABASE_URL: pg.url, LOGGING_LVL: "WARNING" });
+      let workerExited = false;
+      worker.status.then(() => (workerExited = true));
+      const assertWorkerRunning = () =>
+        ok(!workerExited, `the worker process died:\n${worker.output().slice(-3000)}`);
+      cleanup.push(async () => {
+        worker.kill("SIGKILL");
+        await worker.status;
+      });
       const traffic = () => startLoad(orderTraffic(api.url, user.token, ip), { workers: WORKERS });
 
       await t.step("terminate every session three times", async () => {
@@ -69,6 +88,7 @@ Deno.test({
         }
         await progress(load, "2xx", 10, "requests to succeed after the faults");
         assertOnly2xxOr503(await load.stop(), api);
+        assertWorkerRunning();
       });
 
       await t.step("PostgreSQL stopped, then started", async () => {
@@ -79,6 +99,7 @@ Deno.test({
         await pg.start();
         await progress(load, "2xx", 5, "requests to succeed once PostgreSQL is back");
         assertOnly2xxOr503(await load.stop(), api);
+        assertWorkerRunning();
       });
 
       await t.step("PostgreSQL hung (SIGSTOP), then resumed", async () => {
@@ -94,8 +115,10 @@ Deno.test({
         }
         await progress(load, "2xx", 5, "requests to succeed once PostgreSQL resumes");
         assertOnly2xxOr503(await load.stop(), api);
+        assertWorkerRunning();
       });
     } finally {
+      for (const fn of cleanup) await fn();
       await api.stop();
       await pg.destroy();
     }

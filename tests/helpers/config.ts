@@ -17,6 +17,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PASSWORD_HASH_WORKERS: "1",
     SLOWAPI_RATELIMIT: "100000/minute",
     LOGIN_RATELIMIT: "100000/minute",
+    LOGIN_ACCOUNT_RATELIMIT: "100000/minute",
+    REGISTER_RATELIMIT: "100000/minute",
     TRUST_PROXY: "true",
     LOGGING_LVL: "CRITICAL",
     // This machine is shared and slow; the request deadline has its own tests (tests/faults/).

@@ -10,6 +10,8 @@ export interface PrivatePostgres {
   /** The application's URL (role and database order_service, migrated). */
   url: string;
   port: number;
+  /** Runs fn with a superuser connection to the `postgres` database. */
+  admin<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T>;
   /** pg_terminate_backend on every session of the order_service database. */
   terminateAll(): Promise<number>;
   /** A fast shutdown (`pg_ctl -m fast stop`); start() brings it back on the same port. */
@@ -142,6 +144,7 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
   return {
     url,
     port,
+    admin: withSuperuser,
     terminateAll: () =>
       withSuperuser(async (sql) => {
         const rows = await sql`

@@ -6,6 +6,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 export interface RunningApi {
   url: string;
+  /** The metrics port's base URL (METRICS_PORT; a random port unless overridden). */
+  metricsUrl: string;
   pid: number;
   logs: string[];
   /** False once the process has exited (crashed, or stopped). */
@@ -18,12 +20,19 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "api/main.ts"],
     cwd: ROOT,
-    env: testEnv({ PORT: "0", HOST: "127.0.0.1", LOGGING_LVL: "INFO", ...overrides }),
+    env: testEnv({
+      PORT: "0",
+      METRICS_PORT: "0",
+      HOST: "127.0.0.1",
+      LOGGING_LVL: "INFO",
+      ...overrides,
+    }),
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const logs: string[] = [];
   let port = 0;
+  let metricsPort = 0;
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const lines = stream.pipeThrough(new TextDecoderStream());
     let buffer = "";
@@ -34,6 +43,9 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
       for (const line of parts) {
         logs.push(line);
         if (!port && line.includes('"listening"')) port = JSON.parse(line).port;
+        if (!metricsPort && line.includes('"metrics listening"')) {
+          metricsPort = JSON.parse(line).port;
+        }
       }
     }
   };
@@ -48,6 +60,7 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
   if (!port) throw new Error(`API exited before listening:\n${logs.join("\n")}`);
   return {
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     pid: child.pid,
     logs,
     alive: () => !exited,
