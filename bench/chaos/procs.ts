@@ -73,6 +73,7 @@ function startTaskArgs(): string[] {
 /** An API process as `deno task start` runs it, with cheap bcrypt and a huge rate limit. */
 export function apiSlot(name: string, secret: string, extraEnv: Record<string, string> = {}) {
   const port = freePort();
+  const metricsPort = freePort();
   const url = `http://127.0.0.1:${port}`;
   const slot = new Slot(name, port, () =>
     spawnService({
@@ -91,6 +92,9 @@ export function apiSlot(name: string, secret: string, extraEnv: Record<string, s
         PASSWORD_HASH_WORKERS: "1",
         SLOWAPI_RATELIMIT: "1000000/minute",
         LOGIN_RATELIMIT: "1000000/minute",
+        LOGIN_ACCOUNT_RATELIMIT: "1000000/minute",
+        REGISTER_RATELIMIT: "1000000/minute",
+        METRICS_PORT: String(metricsPort),
         LOGGING_LVL: "WARNING",
         // A poison outbox row is parked after 3 failed attempts (seconds, not minutes).
         OUTBOX_MAX_ATTEMPTS: "3",
