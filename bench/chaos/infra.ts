@@ -75,13 +75,19 @@ async function freeze(pids: number[], ms: number) {
   }
 }
 
-/** Terminates a daemon by its pid file and waits until it is gone. */
-async function terminate(pid: number) {
+/**
+ * Terminates a daemon and waits until it is gone: SIGTERM, then SIGKILL after `graceMs`.
+ * Returns how it ended, for the notes.
+ */
+async function terminate(pid: number, graceMs = 60_000): Promise<string> {
+  const started = Date.now();
   signalAll([pid], "SIGTERM");
-  if (!await until(() => !alive(pid), 60_000, 100)) {
-    signalAll([pid], "SIGKILL");
-    await until(() => !alive(pid), 10_000, 100);
+  if (await until(() => !alive(pid), graceMs, 100)) {
+    return `stopped by SIGTERM in ${Date.now() - started} ms`;
   }
+  signalAll([pid], "SIGKILL");
+  await until(() => !alive(pid), 10_000, 100);
+  return `SIGKILL after ${graceMs} ms of SIGTERM`;
 }
 
 export const postgres = {
@@ -135,14 +141,21 @@ export const redis = {
 };
 
 export const kafka = {
-  /** Stops the broker, keeps it down for `ms`, and starts it again. */
-  async downFor(ms: number) {
-    await terminate(pidFile("kafka"));
+  /**
+   * Stops the broker (a controlled shutdown, cut short after 20 s on a busy machine), keeps
+   * it down for `ms`, starts it again; returns what happened, with timings.
+   */
+  async downFor(ms: number): Promise<string> {
+    const how = await terminate(pidFile("kafka"), 20_000);
+    let upMs = 0;
     try {
       await sleep(ms);
     } finally {
+      const started = Date.now();
       await servicesUp();
+      upMs = Date.now() - started;
     }
+    return `Kafka ${how}; up again ${upMs} ms after the start`;
   },
 };
 

@@ -6,7 +6,7 @@
 import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import { randomSecret, requireServices, ROOT, settings } from "./env.ts";
 import { firstDeploy, poisonRow, processFaults, rebalance } from "./faults-process.ts";
-import { infraFaults } from "./faults-infra.ts";
+import { infraFaults, kafkaFaults } from "./faults-infra.ts";
 import { restoreAll } from "./infra.ts";
 import { apiSlot, workerSlot } from "./procs.ts";
 import { markdownTable, notesList, writeResults } from "./report.ts";
@@ -35,6 +35,7 @@ const all: Scenario[] = [
   poisonRow,
   rebalance,
   scaleOut,
+  ...kafkaFaults,
 ];
 const filters = Deno.args.map((a) => a.toLowerCase());
 const chosen = all.filter((s) =>

@@ -36,6 +36,8 @@ export interface Run {
 
 export interface Scenario {
   name: string;
+  /** Preparation before the load starts. */
+  before?(notes: string[]): Promise<void>;
   fault(run: Run): Promise<void>;
   /** Called after the load stopped and before the outcome is settled. */
   afterLoad?(run: Run): Promise<void>;
@@ -103,6 +105,7 @@ export async function runScenario(
   const phase = (what: string) =>
     console.error(`[chaos]   ${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
   const notes: string[] = [];
+  await scenario.before?.(notes);
   const slots = () => [...cluster.apis, ...cluster.workers, ...run.extras];
   const users = await registerUsers(() => liveUrls(cluster.apis)[0], settings.creators);
   const userIds = users.map((u) => u.id);
@@ -132,11 +135,11 @@ export async function runScenario(
   phase("load started");
   let failure: unknown = null;
   try {
-    await sleep(scenario.preMs ?? 3_000);
+    await sleep(scenario.preMs ?? 2_000);
     phase("fault");
     await scenario.fault(run);
     phase("fault over");
-    await sleep(scenario.postMs ?? 4_000);
+    await sleep(scenario.postMs ?? 3_000);
   } catch (error) {
     failure = error;
     notes.push(`fault failed: ${error instanceof Error ? error.message : error}`);

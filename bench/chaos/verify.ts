@@ -169,3 +169,23 @@ export async function groupMembers(groupId: string, topic: string): Promise<stri
     await admin.disconnect();
   }
 }
+
+/**
+ * Deletes every record now on `topic` (of this checkout's local broker); returns how many.
+ * A brand-new group replays the whole topic, so the first-deploy fault empties it first to
+ * keep that replay (and the suite) bounded however many runs came before.
+ */
+export async function truncateTopic(topic: string): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.deleteTopicRecords({
+      topic,
+      partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
+    });
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
