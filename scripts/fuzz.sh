@@ -13,7 +13,7 @@ source scripts/lib/env.sh
 REQUIREMENTS="schemathesis==4.32.5"
 venv=.tools/fuzz-venv
 seed=${FUZZ_SEED:-20261125}
-max_examples=${FUZZ_MAX_EXAMPLES:-300}
+max_examples=${FUZZ_MAX_EXAMPLES:-400}
 min_cases=${FUZZ_MIN_CASES:-2000}
 out=.data/fuzz
 log() { printf '[fuzz] %s\n' "$*" >&2; }
@@ -42,7 +42,8 @@ base=http://127.0.0.1:$port
 # The production start command with test settings: cheap bcrypt, limits that do not throttle the
 # fuzzer (429s would hide answers), a fresh random signing key.
 APP_ENV=test HOST=127.0.0.1 PORT=$port JWT_SECRET_KEY=$(openssl rand -base64 48) BCRYPT_COST=4 \
-  SLOWAPI_RATELIMIT=1000000/minute LOGIN_RATELIMIT=1000000/minute LOGGING_LVL=WARNING \
+  SLOWAPI_RATELIMIT=1000000/minute LOGIN_RATELIMIT=1000000/minute LOGIN_ACCOUNT_RATELIMIT=1000000/minute \
+  REGISTER_RATELIMIT=1000000/minute LOGGING_LVL=WARNING \
   deno run --allow-net --allow-env --allow-read --allow-sys api/main.ts >"$out/api.log" 2>&1 &
 api_pid=$!
 trap 'kill "$api_pid" 2>/dev/null; wait "$api_pid" 2>/dev/null || true' EXIT

@@ -67,6 +67,8 @@ test("logout puts the session on the Redis denylist for one access-token lifetim
   const ttl = await t.deps.redis.run((c) => c.ttl(key));
   ok(ttl > 0 && ttl <= t.config.jwt.accessTtlSeconds, `ttl ${ttl}`);
   await expectProblem(await refresh(u.refresh), 401);
+  // The per-request denylist check (api/middleware) ends the access token at once.
+  await expectProblem(await t.get("/auth/me", u.token), 401);
 });
 
 test("refresh-token reuse also puts the session on the denylist", async () => {

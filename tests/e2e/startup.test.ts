@@ -12,6 +12,9 @@ async function runMain(env: Record<string, string>) {
     cwd: ROOT,
     env,
     clearEnv: true,
+    // A configuration that should be refused but is not would start a server: stop it, so the
+    // test fails (exit code is not 2) instead of hanging.
+    signal: AbortSignal.timeout(60_000),
   }).output();
   const decoder = new TextDecoder();
   return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };

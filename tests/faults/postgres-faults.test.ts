@@ -52,6 +52,9 @@ Deno.test({
       DATABASE_URL: pg.url,
       REQUEST_TIMEOUT_MS: String(BOUND_MS),
       SLOWAPI_RATELIMIT: "1000000/minute",
+    }).catch(async (error) => {
+      await pg.destroy(); // never leave a private PostgreSQL running
+      throw error;
     });
     try {
       const ip = uniqueIp();
