@@ -81,9 +81,9 @@ CREATE TABLE public.outbox (
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
     last_error text,
     sent_at timestamp with time zone,
-    traceparent text,
     state text DEFAULT 'pending'::text NOT NULL,
     claim_token uuid,
+    traceparent text,
     CONSTRAINT outbox_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'parked'::text])))
 );
 
