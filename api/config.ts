@@ -10,11 +10,11 @@ import {
   positiveInt,
   type RawEnv,
 } from "../common/env-schema.ts";
+import { parseTrustedProxies } from "./lib/ip.ts";
 import { parseRate } from "./lib/rate.ts";
+import { secretProblem } from "./auth/secret-strength.ts";
 
 export { ConfigError };
-
-const WEAK_SECRETS = new Set(["change-me", "changeme", "secret", "dev-secret", "password"]);
 
 const rate = (fallback: string) =>
   z.string().default(fallback).transform((value, ctx) => {
@@ -28,6 +28,12 @@ const rate = (fallback: string) =>
 const list = z.string().default("").transform((value) =>
   value.split(",").map((item) => item.trim()).filter(Boolean)
 );
+// TRUST_PROXY: CIDRs and named ranges; `true` means loopback and private networks, `false` none.
+const trustedProxies = z.string().default("false").transform((value, ctx) => {
+  const parsed = parseTrustedProxies(value);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+  return typeof parsed === "string" ? z.NEVER : parsed;
+});
 const bool = (fallback: boolean) =>
   z.enum(["true", "false", "1", "0", "yes", "no"]).default(fallback ? "true" : "false")
     .transform((value) => ["true", "1", "yes"].includes(value));
@@ -42,12 +48,18 @@ const Fields = z.object({
   DB_POOL_MAX: positiveInt(Math.max(4, 2 * (navigator.hardwareConcurrency ?? 2))),
   DB_CONNECT_TIMEOUT_SECONDS: positiveInt(3),
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5000),
+  DB_OPS_POOL_MAX: positiveInt(3),
+  REQUEST_TIMEOUT_MS: positiveInt(5000),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(500),
+  REDIS_SOCKET_TIMEOUT_MS: positiveInt(5000),
+  REDIS_PING_INTERVAL_MS: positiveInt(1000),
   KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/)).min(1)),
   KAFKA_CLIENT_ID: z.string().default("order-service-api"),
   OUTBOX_SWEEP_INTERVAL_MS: positiveInt(5000),
   OUTBOX_BATCH_SIZE: positiveInt(100),
+  OUTBOX_MAX_ATTEMPTS: positiveInt(10),
+  PROCESSED_EVENTS_RETENTION_DAYS: positiveInt(14),
   JWT_SECRET_KEY: z.string().min(1),
   JWT_HASHING_ALGORITHM: z.literal("HS256").default("HS256"),
   JWT_ISSUER: z.string().min(1).default("order-service"),
@@ -57,10 +69,13 @@ const Fields = z.object({
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
   // One core stays free for serving requests while logins hash on the others.
   PASSWORD_HASH_WORKERS: positiveInt(Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1)),
+  PASSWORD_HASH_QUEUE_MAX: positiveInt(32),
   RATE_LIMIT_ENABLED: bool(true),
   SLOWAPI_RATELIMIT: rate("30/minute"),
   LOGIN_RATELIMIT: rate("5/minute"),
-  TRUST_PROXY: bool(false),
+  LOGIN_ACCOUNT_RATELIMIT: rate("20/hour"),
+  REGISTER_RATELIMIT: rate("10/hour"),
+  TRUST_PROXY: trustedProxies,
   ORDER_CACHE_TTL_SECONDS: positiveInt(300),
   MAX_BODY_BYTES: positiveInt(64 * 1024),
   LOGGING_LVL: z.string().default("INFO").transform((v) => v.toLowerCase()).pipe(
@@ -69,6 +84,11 @@ const Fields = z.object({
   ACCESS_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
   CORS_ORIGINS: list,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  METRICS_ENABLED: bool(true),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  // Read by Deno's runtime itself; validated here so a half-configured setup fails loudly.
+  OTEL_DENO: bool(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 // Rules across fields. They run even when unrelated fields are invalid (`when`), so a weak
@@ -76,17 +96,24 @@ const Fields = z.object({
 const CrossFieldInput = Fields.pick({ APP_ENV: true, JWT_SECRET_KEY: true, BCRYPT_COST: true });
 const EnvSchema = Fields.superRefine((env, ctx) => {
   const production = env.APP_ENV === "production";
-  const secret = env.JWT_SECRET_KEY;
-  if (env.APP_ENV !== "development" && (secret.length < 32 || WEAK_SECRETS.has(secret))) {
+  const weakSecret = secretProblem(env.JWT_SECRET_KEY);
+  if (env.APP_ENV !== "development" && weakSecret) {
     ctx.addIssue({
       code: "custom",
       path: ["JWT_SECRET_KEY"],
-      message: "too weak outside development: use at least 32 random characters " +
-        "(openssl rand -base64 48)",
+      message: `refused outside development: it ${weakSecret}`,
     });
   }
   if (production && env.BCRYPT_COST < 12) {
     ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be >= 12 in production" });
+  }
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined && env.OTEL_DENO === false) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["OTEL_DENO"],
+      message: "must be true when OTEL_EXPORTER_OTLP_ENDPOINT is set: Deno's built-in " +
+        "OpenTelemetry exports the API's traces only with OTEL_DENO=true",
+    });
   }
 }, { when: (payload) => CrossFieldInput.safeParse(payload.value).success });
 
@@ -114,10 +141,22 @@ export function parseConfig(env: RawEnv) {
       poolMax: e.DB_POOL_MAX,
       connectTimeoutSeconds: e.DB_CONNECT_TIMEOUT_SECONDS,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      opsPoolMax: e.DB_OPS_POOL_MAX,
     },
-    redis: { url: e.REDIS_URL, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    redis: {
+      url: e.REDIS_URL,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      socketTimeoutMs: e.REDIS_SOCKET_TIMEOUT_MS,
+      pingIntervalMs: e.REDIS_PING_INTERVAL_MS,
+    },
     kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID },
-    outbox: { sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    outbox: {
+      sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+    },
+    processedEventsRetentionDays: e.PROCESSED_EVENTS_RETENTION_DAYS,
     jwt: {
       secret: e.JWT_SECRET_KEY,
       issuer: e.JWT_ISSUER,
@@ -125,12 +164,18 @@ export function parseConfig(env: RawEnv) {
       accessTtlSeconds: e.JWT_ACCESS_TOKEN_EXPIRATION_MINUTES * 60,
       refreshTtlSeconds: e.JWT_REFRESH_TOKEN_EXPIRATION_MINUTES * 60,
     },
-    passwords: { cost: e.BCRYPT_COST, workers: e.PASSWORD_HASH_WORKERS },
+    passwords: {
+      cost: e.BCRYPT_COST,
+      workers: e.PASSWORD_HASH_WORKERS,
+      maxQueue: e.PASSWORD_HASH_QUEUE_MAX,
+    },
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,
       general: e.SLOWAPI_RATELIMIT,
       login: e.LOGIN_RATELIMIT,
-      trustProxy: e.TRUST_PROXY,
+      loginAccount: e.LOGIN_ACCOUNT_RATELIMIT,
+      register: e.REGISTER_RATELIMIT,
+      trustedProxies: e.TRUST_PROXY,
     },
     cacheTtlSeconds: e.ORDER_CACHE_TTL_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,
@@ -138,6 +183,8 @@ export function parseConfig(env: RawEnv) {
     accessLogSampleRate: e.ACCESS_LOG_SAMPLE_RATE,
     corsOrigins: e.CORS_ORIGINS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metrics: { enabled: e.METRICS_ENABLED, port: e.METRICS_PORT },
+    tracing: { enabled: e.OTEL_DENO, endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   } as const;
 }
 
@@ -164,5 +211,11 @@ export function loadDatabaseConfig(env: RawEnv = readEnv()): Config["db"] {
   if (!url.success) {
     throw new ConfigError("invalid configuration:\n  - DATABASE_URL: set DATABASE_URL (or DB_*)");
   }
-  return { url: url.data, poolMax: 2, connectTimeoutSeconds: 5, statementTimeoutMs: 10_000 };
+  return {
+    url: url.data,
+    poolMax: 2,
+    connectTimeoutSeconds: 5,
+    statementTimeoutMs: 10_000,
+    opsPoolMax: 1,
+  };
 }

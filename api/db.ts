@@ -5,19 +5,37 @@ import type { Config } from "./config.ts";
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
 
-export function createSql(config: Config["db"]): Sql {
+/** Unique per process, so the metrics can find this pool's sessions in pg_stat_activity. */
+export const APPLICATION_NAME = `order-service-api-${crypto.randomUUID().slice(0, 8)}`;
+
+/**
+ * A postgres.js pool. Requests use the main one (`max` DB_POOL_MAX); the outbox relay, its
+ * leader lock and the readiness check use a small one of their own (`ops`, DB_OPS_POOL_MAX)
+ * so that request load cannot starve them.
+ */
+export function createSql(
+  config: Config["db"],
+  { max = config.poolMax, applicationName = APPLICATION_NAME } = {},
+): Sql {
   return postgres(config.url, {
-    max: config.poolMax,
+    max,
     // Fail fast when PostgreSQL is down, so requests answer 503 instead of hanging.
     connect_timeout: config.connectTimeoutSeconds,
     idle_timeout: 60,
+    // Reconnect quickly once PostgreSQL is back: the default backoff grows to 20 s after a
+    // long outage; capped at 1 s (with jitter) service returns within about a second.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
     connection: {
       statement_timeout: config.statementTimeoutMs,
       idle_in_transaction_session_timeout: 30_000,
-      application_name: "order-service-api",
+      application_name: applicationName,
     },
     onnotice: () => {},
   });
+}
+
+export function createOpsSql(config: Config["db"]): Sql {
+  return createSql(config, { max: config.opsPoolMax, applicationName: "order-service-ops" });
 }
 
 export class NotMigratedError extends Error {

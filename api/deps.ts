@@ -2,19 +2,24 @@
 import { createPasswords } from "./auth/passwords.ts";
 import { createTokens } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
-import { createSql } from "./db.ts";
+import { createOpsSql, createSql } from "./db.ts";
+import { trackQueries } from "./lib/request-scope.ts";
 import { createLogger, type Log } from "../common/logger.ts";
 import { createOrderCache } from "./orders/orders.cache.ts";
 import { findOrder } from "./orders/orders.repo.ts";
 import { createRedis } from "./redis.ts";
+import { traceRedis } from "./redis-tracing.ts";
 import type { AppDeps } from "./types.ts";
 
 export function createDeps(config: Config, log: Log = createLogger(config.logLevel)) {
-  const sql = createSql(config.db);
-  const redis = createRedis(config.redis, log);
+  // Requests' queries are tracked so a request cut off at its deadline abandons them.
+  const sql = trackQueries(createSql(config.db));
+  const opsSql = createOpsSql(config.db);
+  const redis = traceRedis(createRedis(config.redis, log)); // a span per command when traced
   const deps: AppDeps = {
     config,
     sql,
+    opsSql,
     redis,
     log,
     cache: createOrderCache({
@@ -29,7 +34,11 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
   async function close() {
     deps.cache.close();
     deps.passwords.close();
-    await Promise.allSettled([redis.close(), sql.end({ timeout: 5 })]);
+    await Promise.allSettled([
+      redis.close(),
+      sql.end({ timeout: 5 }),
+      opsSql.end({ timeout: 5 }),
+    ]);
   }
   return { deps, close };
 }

@@ -2,11 +2,15 @@
 // and a graceful shutdown on SIGTERM/SIGINT.
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
+import { APPLICATION_NAME, assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
 import { createDeps } from "./deps.ts";
 import { createOutboxRelay } from "./events/relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
+import { registerDbGauges } from "./metrics/db-gauges.ts";
+import { startMetricsServer } from "./metrics/server.ts";
 import { createLogger, errorFields } from "../common/logger.ts";
+import { guardProcess } from "../common/process-guard.ts";
+import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
 let config: Config;
 try {
@@ -17,6 +21,8 @@ try {
   Deno.exit(2);
 }
 const log = createLogger(config.logLevel);
+guardProcess(log); // log and keep serving rather than die on an error that escaped its caller
+warnIfDriverUnpatched(log);
 const { deps, close } = createDeps(config, log);
 
 try {
@@ -31,28 +37,48 @@ try {
 
 // Publishes committed orders to Kafka; only one API process at a time holds the relay lock.
 const relay = createOutboxRelay({
-  sql: deps.sql,
+  sql: deps.opsSql ?? deps.sql, // the ops pool: request load cannot starve the relay
   brokers: config.kafka.brokers,
   clientId: config.kafka.clientId,
   sweepIntervalMs: config.outbox.sweepIntervalMs,
   batchSize: config.outbox.batchSize,
+  maxAttempts: config.outbox.maxAttempts,
   log,
 });
 deps.readinessChecks = {
   kafka: () => {
     const status = relay.status();
     const role = status.leader
-      ? `publishing relay, ${status.pending ?? 0} pending`
+      ? `publishing relay, ${status.pending ?? 0} pending, ${status.parked ?? 0} parked`
       : "standby relay";
     return { ok: status.producer === "connected", detail: `producer ${status.producer}; ${role}` };
   },
 };
 
+// Prometheus metrics on their own port (METRICS_PORT), never on the public one.
+const metrics = config.metrics.enabled
+  ? {
+    server: startMetricsServer({ hostname: config.host, port: config.metrics.port, log }),
+    gauges: registerDbGauges({
+      databaseUrl: config.db.url,
+      applicationName: APPLICATION_NAME,
+      poolMax: config.db.poolMax,
+      log,
+    }),
+  }
+  : null;
+
 const app = createApp(deps);
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,
-  onListen: ({ hostname, port }) => log("info", "listening", { hostname, port, env: config.env }),
+  onListen: ({ hostname, port }) =>
+    log("info", "listening", {
+      hostname,
+      port,
+      env: config.env,
+      tracing: config.tracing.enabled ? config.tracing.endpoint ?? "OTLP default" : "off",
+    }),
 }, (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }));
 
 let stopping = false;
@@ -66,14 +92,18 @@ async function shutdown(signal: string) {
   }, config.shutdownTimeoutMs);
   // Stop accepting, let in-flight requests finish, stop the relay, then close pools.
   await server.shutdown();
-  stopHousekeeping();
+  await stopHousekeeping();
   await relay.stop();
+  await metrics?.server.shutdown();
+  await metrics?.gauges.close();
   await close();
   clearTimeout(deadline);
   log("info", "stopped");
   Deno.exit(0);
 }
 await relay.start();
-const stopHousekeeping = startHousekeeping(deps.sql, log);
+const stopHousekeeping = startHousekeeping(deps.sql, log, {
+  retention: { processedEventsDays: config.processedEventsRetentionDays },
+});
 Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));

@@ -6,12 +6,16 @@ import { createClient } from "@redis/client";
 import type { Config } from "./config.ts";
 import type { Log } from "../common/logger.ts";
 
-function connectClient(url: string) {
+function connectClient(config: Config["redis"]) {
   return createClient({
-    url,
+    url: config.url,
     disableOfflineQueue: true,
+    // A hung Redis (SIGSTOP, a dead peer without a reset) is noticed: the ping keeps a healthy
+    // idle connection busy, and a socket silent for socketTimeout is destroyed and reconnected.
+    pingInterval: config.pingIntervalMs,
     socket: {
       connectTimeout: 1_000,
+      socketTimeout: config.socketTimeoutMs,
       reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000),
     },
   });
@@ -28,12 +32,37 @@ export interface Redis {
   close(): Promise<void>;
 }
 
+/**
+ * A Lua script run with EVALSHA: one round trip, without resending the source. The hash is
+ * computed locally (no SCRIPT LOAD that could fail while Redis is down); on NOSCRIPT (a new
+ * or restarted server) the source is sent once with EVAL, which also caches it there.
+ */
+export function redisScript(redis: Redis, source: string) {
+  if (!source.trim()) throw new Error("redisScript: source is required");
+  let sha = "";
+  const ready = crypto.subtle.digest("SHA-1", new TextEncoder().encode(source)).then((digest) => {
+    sha = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  });
+  return {
+    async run(keys: string[], args: string[]): Promise<unknown> {
+      if (!sha) await ready;
+      const options = { keys, arguments: args };
+      try {
+        return await redis.run((c) => c.evalSha(sha, options));
+      } catch (error) {
+        if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
+        return await redis.run((c) => c.eval(source, options));
+      }
+    },
+  };
+}
+
 export class RedisUnavailableError extends Error {
   override name = "RedisUnavailableError";
 }
 
 export function createRedis(config: Config["redis"], log: Log): Redis {
-  const raw = connectClient(config.url);
+  const raw = connectClient(config);
   let down = false;
   raw.on("error", (error: Error) => {
     if (!down) log("warning", "redis unavailable", { error: error.message });
@@ -49,11 +78,15 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
   // an AbortSignal and a DOMException each, the largest item in a profile of cached GETs.
   // One sweep rejects every waiter past its deadline (the command itself may still finish).
   const waiting = new Set<{ deadline: number; reject: (error: Error) => void }>();
+  // After a timeout, commands fail at once for a while (then one round is let through to
+  // probe), so a Redis that hangs under load costs each request nothing instead of a timeout.
+  let failFastUntil = 0;
   const sweep = setInterval(() => {
     const now = performance.now();
     for (const waiter of waiting) {
       if (waiter.deadline > now) continue;
       waiting.delete(waiter);
+      failFastUntil = now + 2 * config.commandTimeoutMs;
       waiter.reject(new RedisUnavailableError("redis command timed out"));
     }
   }, Math.max(10, Math.floor(config.commandTimeoutMs / 5)));
@@ -66,11 +99,17 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
   return {
     client,
     run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+      if (failFastUntil > performance.now()) {
+        return Promise.reject(new RedisUnavailableError("redis is not answering"));
+      }
       return new Promise<T>((resolve, reject) => {
         const waiter = { deadline: performance.now() + config.commandTimeoutMs, reject };
         waiting.add(waiter);
         Promise.resolve().then(() => command(client())).then(
-          (value) => waiting.delete(waiter) && resolve(value),
+          (value) => {
+            failFastUntil = 0;
+            if (waiting.delete(waiter)) resolve(value);
+          },
           (error) => waiting.delete(waiter) && reject(error),
         );
       });

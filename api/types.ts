@@ -15,9 +15,17 @@ export interface AuthUser {
   sid: string;
 }
 
+/** What the request's single Redis round trip found (api/middleware/hot-path.ts). */
+export interface Prefetched {
+  /** The bearer token's session; `revoked` is null when Redis could not be asked. */
+  session?: { sid: string; revoked: boolean | null };
+  /** The cache entry read along, raw; null when absent (or Redis unreachable). */
+  cache?: { key: string; raw: string | null };
+}
+
 export type AppEnv = {
   Bindings: { remoteAddr?: { hostname?: string } };
-  Variables: { user: AuthUser; requestId: string };
+  Variables: { user: AuthUser; requestId: string; prefetched?: Prefetched };
 };
 
 export type App = OpenAPIHono<AppEnv>;
@@ -31,6 +39,8 @@ export interface DependencyStatus {
 export interface AppDeps {
   config: Config;
   sql: Sql;
+  /** A small pool of its own for the outbox relay, its leader lock and readiness. */
+  opsSql?: Sql;
   redis: Redis;
   cache: OrderCache;
   passwords: Passwords;

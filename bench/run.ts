@@ -9,18 +9,21 @@
 // (default 12), BENCH_API_RATELIMIT (default 1000000/minute), BENCH_PIPELINE=0 to skip the
 // event pipeline, BENCH_PIPELINE_RATE (orders/s, default 250), BENCH_THROUGHPUT_WINDOW (s,
 // default 12), BENCH_WORKER_CONCURRENCY / BENCH_WORKER_WORK_MS (default 10 / 2000),
-// BENCH_KEEP_DATA=1 to keep the bench users and orders.
+// BENCH_KEEP_DATA=1 to keep the bench users and orders, BENCH_METRICS_ROUNDS (alternating runs
+// of the metrics on/off comparison, default 5; 0 skips it).
 import { ApiClient, type BenchUser, benchUser } from "./lib/client.ts";
 import { readMemory, round } from "./lib/proc.ts";
 import { emailPrefix, log, runId, settings, sql, startedAt, t0, TARGETS } from "./run/config.ts";
 import { cleanup, drainOutbox } from "./run/data.ts";
 import { runPipeline } from "./run/event-pipeline.ts";
+import { metricsOverhead, metricsTargets } from "./run/metrics-overhead.ts";
 import { describeMachine } from "./run/machine.ts";
 import { measureReferences } from "./run/references.ts";
 import { renderReport, writeResults } from "./run/report.ts";
 import { createScenario, helloScenario, readScenarios, seed } from "./run/scenarios.ts";
 import { services, startApi } from "./run/services.ts";
 import { evaluateTargets } from "./run/targets.ts";
+import { renderOutboxBacklog, runOutboxBacklog } from "./outbox-backlog.ts";
 
 const results: Record<string, unknown> = {};
 let exitCode = 0;
@@ -62,6 +65,11 @@ try {
   const { cached, list, loginsAlone, satWithout, pacedWithout, satWith, pacedWith, logins } =
     await readScenarios(api.url, apiPid, seeded);
 
+  // What the Prometheus metrics cost on cached GETs (on vs an identical API with them off).
+  const metrics = settings.metricsRounds > 0
+    ? await metricsOverhead({ url: api.url, pid: apiPid }, seeded)
+    : null;
+
   // Event pipeline (issue 3): before POST /orders so the relay has no backlog.
   const pipeline = await runPipeline(api.url, client, newUser);
 
@@ -75,6 +83,10 @@ try {
   );
   const endMemory = await readMemory(apiPid);
   await api.service.stop();
+
+  // Outbox relay: drain rate of a 10k and a 100k backlog (bench/outbox-backlog.ts).
+  const outboxBacklog = await runOutboxBacklog(log);
+  results.outboxBacklog = outboxBacklog;
 
   // Targets.
   const scenarios = [
@@ -99,6 +111,7 @@ try {
     apiHwmMb,
     pipeline,
   );
+  if (metrics) targets.push(...metricsTargets(metrics));
 
   Object.assign(results, {
     finishedAt: new Date().toISOString(),
@@ -111,6 +124,7 @@ try {
       loginsPaced: { without: pacedWithout, with: pacedWith },
       loginLoad: logins,
       loginsAlone,
+      metricsOverhead: metrics,
     },
     api: {
       idleRssMb: idleMemory ? round(idleMemory.rssKb / 1024, 1) : null,
@@ -137,8 +151,8 @@ try {
     drain,
     pipeline,
   });
-  console.log("\n" + markdown);
-  await writeResults(results, markdown);
+  console.log("\n" + markdown + renderOutboxBacklog(outboxBacklog));
+  await writeResults(results, markdown + renderOutboxBacklog(outboxBacklog));
 } catch (error) {
   console.error(`bench failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
   exitCode = 1;

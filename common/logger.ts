@@ -1,5 +1,7 @@
 // Structured JSON logs, one object per line on stdout. Never pass secrets in fields.
 import process from "node:process";
+// A line written while a span is active carries its `trace_id` and `span_id`.
+import { traceFields } from "./tracing.ts";
 
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
 export type Log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -49,7 +51,14 @@ export function createLogger(minLevel: LogLevel, base: Record<string, unknown> =
   return (level, msg, fields = {}) => {
     if (ORDER[level] < min) return;
     stdout(
-      JSON.stringify({ time: new Date().toISOString(), level, ...base, msg, ...fields }),
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level,
+        ...base,
+        msg,
+        ...traceFields(),
+        ...fields,
+      }),
       ORDER[level] >= ORDER.error,
     );
   };

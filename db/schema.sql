@@ -80,7 +80,11 @@ CREATE TABLE public.outbox (
     attempts integer DEFAULT 0 NOT NULL,
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
     last_error text,
-    sent_at timestamp with time zone
+    sent_at timestamp with time zone,
+    state text DEFAULT 'pending'::text NOT NULL,
+    claim_token uuid,
+    traceparent text,
+    CONSTRAINT outbox_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'parked'::text])))
 );
 
 
@@ -147,6 +151,7 @@ CREATE TABLE public.users (
     role text DEFAULT 'user'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT users_email_check CHECK (((length(email) >= 3) AND (length(email) <= 320))),
+    CONSTRAINT users_email_lowercase CHECK ((email = lower(email))),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['user'::text, 'admin'::text])))
 );
 
@@ -230,10 +235,24 @@ CREATE INDEX orders_creator_created_idx ON public.orders USING btree (creator_id
 
 
 --
+-- Name: outbox_parked_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_parked_idx ON public.outbox USING btree (id) WHERE (state = 'parked'::text);
+
+
+--
 -- Name: outbox_pending_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX outbox_pending_idx ON public.outbox USING btree (next_attempt_at, id) WHERE (sent_at IS NULL);
+CREATE INDEX outbox_pending_idx ON public.outbox USING btree (next_attempt_at, id) WHERE (state = 'pending'::text);
+
+
+--
+-- Name: outbox_sent_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_sent_at_idx ON public.outbox USING btree (sent_at) WHERE (state = 'sent'::text);
 
 
 --
@@ -241,6 +260,13 @@ CREATE INDEX outbox_pending_idx ON public.outbox USING btree (next_attempt_at, i
 --
 
 CREATE INDEX processed_events_order_idx ON public.processed_events USING btree (order_id);
+
+
+--
+-- Name: processed_events_processed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX processed_events_processed_at_idx ON public.processed_events USING btree (processed_at);
 
 
 --
@@ -312,4 +338,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261124070300'),
     ('20261124070400'),
     ('20261124070500'),
-    ('20261125090000');
+    ('20261125090000'),
+    ('20261125091000'),
+    ('20261125092000'),
+    ('20261125093000');

@@ -63,6 +63,7 @@ check_bun_lock() {
   local dir out
   dir=$(mktemp -d)
   cp package.json bun.lock "$dir/"
+  cp -r patches "$dir/" # package.json patchedDependencies: bun reads the patch files too
   out=$(cd "$dir" && bun install --lockfile-only 2>&1 && diff -u "$root/bun.lock" bun.lock) || {
     rm -rf "$dir"
     die "bun.lock does not match package.json: run \`bun install --lockfile-only\` (after

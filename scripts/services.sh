@@ -41,6 +41,21 @@ ensure_packages() {
   fi
 }
 
+# Prometheus (for the metrics test and local dashboards): Debian's package, without its
+# recommended node exporter. The tests start their own instance; the system one stays off.
+ensure_prometheus() {
+  command -v prometheus >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing prometheus with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends prometheus >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends prometheus >/dev/null; }
+    service prometheus stop >/dev/null 2>&1 || true
+  else
+    die "missing: prometheus. Install it (Debian/Ubuntu: sudo apt-get install prometheus) and rerun."
+  fi
+}
+
 # PostgreSQL refuses to run as root, so as root it runs as the `postgres` system user.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
@@ -149,6 +164,7 @@ EOF
 case "${1:-}" in
 up)
   ensure_packages
+  ensure_prometheus
   pg_up
   redis_up
   kafka_up

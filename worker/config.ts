@@ -17,10 +17,14 @@ const EnvSchema = z.object({
   // reassigning its partitions; the broker accepts 6000–1800000 by default.
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   WORKER_CONCURRENCY: positiveInt(10),
+  // PostgreSQL connections per worker process, whatever the concurrency (see worker/db.ts).
+  WORKER_DB_POOL_MAX: positiveInt(4),
   WORKER_SIMULATED_WORK_MS: z.coerce.number().int().min(0).default(2000),
   WORKER_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8010),
   WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
+  // Traces go to <endpoint>/v1/traces over OTLP/HTTP (JSON); unset, tracing is off.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   LOGGING_LVL: z.string().default("INFO").transform((v) => v.toLowerCase()).pipe(
     z.enum(["debug", "info", "warning", "warn", "error", "critical"]),
   ),
@@ -44,10 +48,12 @@ export function parseWorkerConfig(env: RawEnv) {
     clientId: e.KAFKA_CLIENT_ID,
     sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     concurrency: e.WORKER_CONCURRENCY,
+    dbPoolMax: e.WORKER_DB_POOL_MAX,
     simulatedWorkMs: e.WORKER_SIMULATED_WORK_MS,
     maxRetries: e.WORKER_MAX_RETRIES,
     healthPort: e.WORKER_HEALTH_PORT,
     shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     logLevel: e.LOGGING_LVL === "warn"
       ? "warning"
       : e.LOGGING_LVL === "critical"

@@ -6,8 +6,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../common/events/order-created.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
-import type { Handler, Outcome } from "./handle.ts";
+import { type Handler, Interrupted, type Outcome } from "./handle.ts";
 import { createLimiter } from "./limiter.ts";
+import { recordLag } from "./metrics.ts";
 
 export interface OrderConsumerOptions {
   kafka: Kafka;
@@ -79,7 +80,7 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
     const messages = batch.messages;
     const done = messages.map(() => false);
     let next = 0; // first record not yet resolved
-    let failure: unknown = null; // failed heartbeat (rebalance), DLQ send, or database outage
+    let failure: unknown = null; // failed heartbeat (rebalance) or DLQ send
     // Once the consumer stops, the partition is reassigned or sought, or a record failed,
     // queued records are left for redelivery; records already started are finished.
     const halted = () => !payload.isRunning() || payload.isStale() || failure !== null;
@@ -95,19 +96,40 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       })
     ));
     // All tasks have finished, so no late resolveOffset can follow. kafkajs commits what was
-    // resolved, then restarts from there: a failed record (DLQ or database unreachable) is
-    // fetched again; a failed heartbeat usually means a rebalance, and kafkajs rejoins.
+    // resolved, then restarts from there: a failed record (DLQ unreachable) is fetched again;
+    // a failed heartbeat usually means a rebalance, and kafkajs rejoins. Records given up while
+    // waiting out a database outage because the consumer is stopping are simply left
+    // unresolved: the next owner of the partition gets them.
     if (failure !== null) throw failure;
+
+    /** Called by a record waiting out a database outage: heartbeats, so the group keeps this
+     * member however long the outage lasts, and says whether to keep waiting. */
+    async function stillWanted(): Promise<boolean> {
+      if (halted()) return false;
+      try {
+        await heartbeat();
+      } catch (error) {
+        failure ??= error; // a rebalance: give the partition back
+        return false;
+      }
+      return !halted();
+    }
 
     async function handleOne(index: number, message: KafkaMessage) {
       const started = performance.now();
-      const outcome = await handle({
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: message.offset,
-        value: message.value,
-        headers: message.headers,
-      });
+      let outcome: Outcome;
+      try {
+        outcome = await handle({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          value: message.value,
+          headers: message.headers,
+        }, { stillWanted });
+      } catch (error) {
+        if (error instanceof Interrupted) return; // left unresolved (see above)
+        throw error;
+      }
       // If the DLQ is unreachable this throws: the record stays unresolved and the batch
       // is fetched again, rather than skipping a record silently.
       await deadLetter(batch.partition, message, outcome);
@@ -120,6 +142,8 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       });
       done[index] = true;
       while (next < messages.length && done[next]) resolveOffset(messages[next++].offset);
+      const nextOffset = messages[next]?.offset ?? String(Number(messages.at(-1)!.offset) + 1);
+      recordLag(batch.partition, batch.highWatermark, nextOffset);
       await heartbeat();
       await commitOffsetsIfNecessary();
     }
@@ -130,7 +154,10 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
     isRunning: () => joined && !stopping,
     async start() {
       await consumer.connect();
-      await consumer.subscribe({ topics: [ORDER_TOPIC] });
+      // A group with no committed offset (a first deploy, a new KAFKA_GROUP_ID) starts at the
+      // beginning of the topic, not at its end: records produced before the group's first join
+      // are processed too. Events already processed are skipped via processed_events.
+      await consumer.subscribe({ topics: [ORDER_TOPIC], fromBeginning: true });
       await consumer.run({
         eachBatchAutoResolve: false,
         // Resolved offsets are committed at least every second while a long batch runs.

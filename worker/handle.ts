@@ -1,11 +1,22 @@
 // Handles one `new_order` record: validation with the shared contract, then the effect.
-// The effect is recorded in processed_events (event id primary key) in the same transaction
-// as the (simulated) downstream work, so a redelivered record changes nothing and a failed
-// attempt leaves no trace. Returns what the consumer should do; throws only when the
-// database stays unreachable (see below).
-import postgres from "postgres";
+//
+// The effect is the row in processed_events (event id primary key): it is written exactly once
+// per event, however often the record is delivered. No connection or transaction is held
+// during the (simulated) downstream work: a real downstream call cannot take part in a
+// PostgreSQL transaction anyway, so holding one open around it would only pin a connection per
+// record in flight (the pool would have to grow with WORKER_CONCURRENCY) and risk the server's
+// idle-in-transaction timeout. Instead: skip events already recorded, do the work, then record
+// the event with ON CONFLICT DO NOTHING. Two concurrent deliveries of one event (a rebalance)
+// may both do the work, but only one records it, so the effect is still exactly once.
+//
+// Database errors: transient ones (common/db-errors.ts: the server is away, busy, contended)
+// are retried with backoff for as long as they last, never dead-lettered. Deterministic ones
+// are retried `maxRetries` times, then dead-lettered.
+import type postgres from "postgres";
+import { isTransientDbError } from "../common/db-errors.ts";
 import { OrderCreatedValue, parseOrderCreatedHeaders } from "../common/events/order-created.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
+import { workerMetrics } from "./metrics.ts";
 
 export interface InputRecord {
   topic: string;
@@ -25,38 +36,71 @@ export type DeadLetterReason =
   | "invalid-schema"
   | "retries-exhausted";
 
+/** What the consumer tells a record that is waiting out a database outage. */
+export interface HandleContext {
+  /** Keeps the group membership alive; false when the record should be given up for now
+   * (shutdown, rebalance): it is then left unresolved and delivered again later. */
+  stillWanted(): Promise<boolean>;
+}
+
+/** Thrown when a record waiting out an outage is given up (see HandleContext). */
+export class Interrupted extends Error {
+  override name = "Interrupted";
+}
+
 export interface HandlerDeps {
   sql: postgres.Sql;
   simulatedWorkMs: number;
   maxRetries: number;
   log: LogFn;
-  /** First retry delay; doubled per attempt (capped at 5 s). */
+  /** First retry delay; doubled per attempt, capped at maxRetryDelayMs (5 s). */
   retryDelayMs?: number;
+  maxRetryDelayMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const always: HandleContext = { stillWanted: () => Promise.resolve(true) };
 
 export function createHandler(deps: HandlerDeps) {
   const { sql, log, maxRetries } = deps;
   const retryDelayMs = deps.retryDelayMs ?? 200;
+  const maxRetryDelayMs = deps.maxRetryDelayMs ?? 5_000;
 
-  async function effect(record: InputRecord, eventId: string, orderId: string) {
-    return await sql.begin(async (tx) => {
-      const inserted = await tx`
-        insert into processed_events (event_id, order_id, topic, kafka_partition, kafka_offset)
-        values (${eventId}, ${orderId}, ${record.topic}, ${record.partition}, ${record.offset})
-        on conflict (event_id) do nothing
-        returning event_id`;
-      // Already done by an earlier delivery (or a concurrent one, which holds the row lock
-      // until it commits): nothing to do.
-      if (inserted.length === 0) return "duplicate" as const;
-      // Stand-in for the downstream call; if it threw, the insert above would roll back.
-      if (deps.simulatedWorkMs > 0) await sleep(deps.simulatedWorkMs);
-      return "processed" as const;
-    });
+  /**
+   * Runs a database step until it succeeds: transient errors for as long as they last,
+   * deterministic ones up to maxRetries times (then null: dead-letter the record).
+   */
+  async function withRetries<T>(
+    step: () => Promise<T>,
+    eventId: string,
+    ctx: HandleContext,
+  ): Promise<{ value: T } | { error: string }> {
+    let failures = 0; // deterministic failures only: an outage does not use up the retries
+    for (let attempt = 0;; attempt++) {
+      try {
+        return { value: await step() };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const transient = isTransientDbError(error);
+        if (!transient && ++failures > maxRetries) return { error: message };
+        log(
+          "warning",
+          transient ? "database unavailable; retrying" : "processing failed; retrying",
+          {
+            eventId,
+            attempt,
+            error: message,
+            code: (error as { code?: string }).code,
+          },
+        );
+        workerMetrics.records.inc({ result: "retried" });
+        await sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt, 20)));
+        if (!(await ctx.stillWanted())) throw new Interrupted(message);
+      }
+    }
   }
 
-  return async function handle(record: InputRecord): Promise<Outcome> {
+  return async function handle(record: InputRecord, ctx = always): Promise<Outcome> {
     const headers = parseOrderCreatedHeaders(record.headers);
     if (!headers.success) {
       return { kind: "dead-letter", reason: "invalid-headers", error: headers.error.message };
@@ -73,22 +117,36 @@ export function createHandler(deps: HandlerDeps) {
     }
     const eventId = headers.data["event-id"];
     const orderId = order.data.id;
-    for (let attempt = 0;; attempt++) {
-      try {
-        const kind = await effect(record, eventId, orderId);
-        return { kind, eventId, orderId };
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (attempt >= maxRetries) {
-          // An outage is not the record's fault: rather than dead-letter every record while
-          // PostgreSQL is away, leave it unprocessed (and its offset uncommitted) for later.
-          if (!(error instanceof postgres.PostgresError)) throw error;
-          return { kind: "dead-letter", reason: "retries-exhausted", error: message };
-        }
-        log("warning", "processing failed; retrying", { eventId, attempt, error: message });
-        await sleep(Math.min(5_000, retryDelayMs * 2 ** attempt));
-      }
-    }
+    const exhausted = (error: string): Outcome => ({
+      kind: "dead-letter",
+      reason: "retries-exhausted",
+      error,
+    });
+
+    const seen = await withRetries(
+      async () =>
+        (await sql`select 1 from processed_events where event_id = ${eventId}`).length > 0,
+      eventId,
+      ctx,
+    );
+    if ("error" in seen) return exhausted(seen.error);
+    if (seen.value) return { kind: "duplicate", eventId, orderId };
+
+    // Stand-in for the downstream call, done with no connection held.
+    if (deps.simulatedWorkMs > 0) await sleep(deps.simulatedWorkMs);
+
+    const inserted = await withRetries(
+      async () =>
+        (await sql`
+          insert into processed_events (event_id, order_id, topic, kafka_partition, kafka_offset)
+          values (${eventId}, ${orderId}, ${record.topic}, ${record.partition}, ${record.offset})
+          on conflict (event_id) do nothing
+          returning event_id`).length > 0,
+      eventId,
+      ctx,
+    );
+    if ("error" in inserted) return exhausted(inserted.error);
+    return { kind: inserted.value ? "processed" : "duplicate", eventId, orderId };
   };
 }
 

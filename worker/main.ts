@@ -3,13 +3,17 @@
 // GET /internal/alive, and on SIGTERM/SIGINT finishes in-flight work, commits and leaves.
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import process from "node:process";
-import postgres from "postgres";
 import { kafkaLogCreator } from "../common/events/kafka-log.ts";
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config.ts";
 import { createOrderConsumer } from "./consumer.ts";
+import { createWorkerSql } from "./db.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
+import { startDefaultMetrics } from "./metrics.ts";
+import { instrumentHandler, startTracing } from "./tracing.ts";
 import { createLogger } from "../common/logger.ts";
+import { guardProcess } from "../common/process-guard.ts";
+import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
 let config: WorkerConfig;
 try {
@@ -20,10 +24,14 @@ try {
   process.exit(2);
 }
 
+const tracing = startTracing({ endpoint: config.otlpEndpoint, serviceName: "order-worker" });
+startDefaultMetrics();
 const log = createLogger(config.logLevel, { service: "order-worker" });
+guardProcess(log); // log and keep consuming rather than die on an error that escaped its caller
+warnIfDriverUnpatched(log);
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error);
-// One connection per concurrent record, plus slack for the duplicate check of a redelivery.
-const sql = postgres(config.databaseUrl, { max: config.concurrency + 2, onnotice: () => {} });
+// Bounded independently of the concurrency (see worker/db.ts).
+const sql = createWorkerSql({ url: config.databaseUrl, poolMax: config.dbPoolMax });
 const kafka = new Kafka({
   clientId: config.clientId,
   brokers: config.brokers,
@@ -45,12 +53,12 @@ const consumer = createOrderConsumer({
   log,
   // Better to exit and be restarted by the supervisor than to idle with a 503.
   onFatal: () => void shutdown("consumer-crash", 1),
-  handle: createHandler({
+  handle: instrumentHandler(createHandler({
     sql,
     simulatedWorkMs: config.simulatedWorkMs,
     maxRetries: config.maxRetries,
     log,
-  }),
+  })),
 });
 const health = await startHealthServer(config.healthPort, consumer.isRunning);
 
@@ -72,6 +80,7 @@ async function shutdown(signal: string, exitCode = 0) {
     code = 1;
   }
   await sql.end({ timeout: 5 }).catch(() => {});
+  await tracing.shutdown().catch(() => {});
   await health.close();
   clearTimeout(force);
   log("info", "worker stopped", { code });

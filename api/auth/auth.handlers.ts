@@ -5,41 +5,47 @@ import {
   findUserById,
   insertRefreshToken,
   insertUser,
-  retireRefreshToken,
   revokeFamily,
+  rotateRefreshToken,
+  updatePasswordHash,
+  type UserRow,
 } from "./auth.repo.ts";
+import { revokeSessionAccess } from "./session-revocation.ts";
 import { InvalidTokenError } from "./tokens.ts";
 import { createRouter } from "../lib/openapi.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import { authenticate } from "../middleware/authenticate.ts";
 import type { AppDeps } from "../types.ts";
-import { logoutRoute, meRoute, registerRoute, tokenRoute } from "./auth.routes.ts";
+import {
+  logoutRoute,
+  MAX_PASSWORD_BYTES,
+  meRoute,
+  registerRoute,
+  tokenRoute,
+  utf8Length,
+} from "./auth.routes.ts";
+import { errorFields } from "../../common/logger.ts";
 
 const BAD_CREDENTIALS = "Incorrect email or password.";
 const BAD_REFRESH = "The refresh token is not valid.";
 
-export function authRouter({ sql, passwords, tokens, config, log }: AppDeps) {
+const required = (fields: string[], detail: string) =>
+  new ProblemError(422, detail, {
+    errors: fields.map((field) => ({ path: `body.${field}`, message: "Required" })),
+  });
+
+export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDeps) {
   const router = createRouter();
 
-  async function issuePair(
-    user: { id: string; role: string },
-    familyId: string = crypto.randomUUID(),
-  ) {
-    const refreshJti = crypto.randomUUID();
-    await insertRefreshToken(sql, {
-      jti: refreshJti,
-      familyId,
-      userId: user.id,
-      ttlSeconds: config.jwt.refreshTtlSeconds,
-    });
+  async function signPair(user: Pick<UserRow, "id" | "role">, familyId: string, jti: string) {
     const access = await tokens.sign("access", {
       sub: user.id,
       jti: crypto.randomUUID(),
       sid: familyId,
       role: user.role,
     });
-    const refresh = await tokens.sign("refresh", { sub: user.id, jti: refreshJti, sid: familyId });
+    const refresh = await tokens.sign("refresh", { sub: user.id, jti, sid: familyId });
     return {
       access_token: access.token,
       refresh_token: refresh.token,
@@ -48,11 +54,42 @@ export function authRouter({ sql, passwords, tokens, config, log }: AppDeps) {
     };
   }
 
+  /** Ends the session's access tokens too; Redis being down must not stop a revocation. */
+  async function revokeAccess(sid: string, reason: string) {
+    try {
+      await revokeSessionAccess(redis, sid, config.jwt.accessTtlSeconds);
+    } catch (error) {
+      log("warning", "could not record the revoked session in Redis", {
+        reason,
+        sid,
+        ...errorFields(error),
+      });
+    }
+  }
+
+  /** A hash made with an older BCRYPT_COST is redone now that we know the password. */
+  async function rehashIfOld(user: UserRow, password: string) {
+    if (!passwords.needsRehash(user.password_hash)) return;
+    try {
+      const newHash = await passwords.hash(password);
+      await updatePasswordHash(sql, { id: user.id, oldHash: user.password_hash, newHash });
+    } catch (error) {
+      log("warning", "password rehash failed; will retry at the next login", {
+        user_id: user.id,
+        ...errorFields(error),
+      });
+    }
+  }
+
   router.openapi(registerRoute, async (c) => {
     const { email, password } = c.req.valid("json");
     const hash = await passwords.hash(password);
     try {
-      const user = await insertUser(sql, { id: uuidv7(), email, password_hash: hash });
+      const user = await insertUser(sql, {
+        id: uuidv7(),
+        email: email.toLowerCase(),
+        password_hash: hash,
+      });
       return c.json(user, 201);
     } catch (error) {
       if ((error as { code?: string }).code === "23505") {
@@ -66,43 +103,58 @@ export function authRouter({ sql, passwords, tokens, config, log }: AppDeps) {
     const form = c.req.valid("form");
     if (form.grant_type === "refresh_token") {
       if (!form.refresh_token) {
-        throw new ProblemError(422, "refresh_token is required for this grant.", {
-          errors: [{ path: "body.refresh_token", message: "Required" }],
-        });
+        throw required(["refresh_token"], "refresh_token is required for this grant.");
       }
       const claims = await tokens.verify("refresh", form.refresh_token).catch((error) => {
         if (error instanceof InvalidTokenError) throw new ProblemError(401, BAD_REFRESH);
         throw error;
       });
-      const outcome = await retireRefreshToken(sql, claims.jti);
+      const newJti = crypto.randomUUID();
+      const outcome = await rotateRefreshToken(sql, {
+        jti: claims.jti,
+        newJti,
+        ttlSeconds: config.jwt.refreshTtlSeconds,
+      });
       if (!outcome.ok) {
         if (outcome.reused) {
           log("warning", "refresh token reuse: family revoked", { user_id: claims.sub });
+          await revokeAccess(claims.sid, "refresh token reuse");
         }
         throw new ProblemError(401, BAD_REFRESH);
       }
-      const user = await findUserById(sql, outcome.userId);
-      if (!user) throw new ProblemError(401, BAD_REFRESH);
-      return c.json(await issuePair(user, outcome.familyId), 200);
+      return c.json(await signPair(outcome.user, outcome.familyId, newJti), 200);
     }
     const missing = (["username", "password"] as const).filter((field) => !form[field]);
-    if (missing.length > 0) {
-      throw new ProblemError(422, "username and password are required.", {
-        errors: missing.map((field) => ({ path: `body.${field}`, message: "Required" })),
+    if (missing.length > 0) throw required(missing, "username and password are required.");
+    const password = form.password!;
+    if (utf8Length(password) > MAX_PASSWORD_BYTES) {
+      throw new ProblemError(422, "The request is invalid.", {
+        errors: [{ path: "body.password", message: `at most ${MAX_PASSWORD_BYTES} bytes` }],
       });
     }
     const user = await findUserByEmail(sql, form.username!);
     // Unknown account and wrong password cost the same bcrypt work and give the same answer.
     const ok = user
-      ? await passwords.verify(form.password!, user.password_hash)
-      : await passwords.verifyNothing(form.password!);
+      ? await passwords.verify(password, user.password_hash)
+      : await passwords.verifyNothing(password);
     if (!user || !ok) throw new ProblemError(401, BAD_CREDENTIALS);
-    return c.json(await issuePair(user), 200);
+    await rehashIfOld(user, password);
+    const familyId = crypto.randomUUID();
+    const jti = crypto.randomUUID();
+    await insertRefreshToken(sql, {
+      jti,
+      familyId,
+      userId: user.id,
+      ttlSeconds: config.jwt.refreshTtlSeconds,
+    });
+    return c.json(await signPair(user, familyId, jti), 200);
   });
 
   router.use("/auth/logout", authenticate(tokens));
   router.openapi(logoutRoute, async (c) => {
-    await revokeFamily(sql, c.get("user").sid);
+    const sid = c.get("user").sid;
+    await revokeFamily(sql, sid);
+    await revokeAccess(sid, "logout");
     return c.body(null, 204);
   });
 

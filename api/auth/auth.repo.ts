@@ -1,5 +1,5 @@
 // Users and refresh-token families in PostgreSQL.
-import type { Sql } from "../db.ts";
+import type { Sql, Tx } from "../db.ts";
 
 export interface UserRow {
   id: string;
@@ -8,6 +8,7 @@ export interface UserRow {
   password_hash: string;
 }
 
+/** Emails are stored lowercased (see db/migrations); the index is on lower(email). */
 export const findUserByEmail = async (sql: Sql, email: string) =>
   (await sql<UserRow[]>`
     select id, email, role, password_hash from users where lower(email) = lower(${email})`)[0];
@@ -23,8 +24,18 @@ export async function insertUser(sql: Sql, user: Omit<UserRow, "role">) {
   return row;
 }
 
-export async function insertRefreshToken(
+export async function updatePasswordHash(
   sql: Sql,
+  user: { id: string; oldHash: string; newHash: string },
+) {
+  // Only if nobody changed it meanwhile: a rehash must never undo a newer password.
+  await sql`
+    update users set password_hash = ${user.newHash}
+    where id = ${user.id} and password_hash = ${user.oldHash}`;
+}
+
+export async function insertRefreshToken(
+  sql: Sql | Tx,
   token: { jti: string; familyId: string; userId: string; ttlSeconds: number },
 ) {
   await sql`
@@ -33,32 +44,63 @@ export async function insertRefreshToken(
             now() + make_interval(secs => ${token.ttlSeconds}))`;
 }
 
+/**
+ * Holds the family's lock until the transaction ends. Rotation, reuse detection and logout
+ * of one family therefore run one after another, and each statement after the lock sees what
+ * the previous holder committed: a token inserted by a rotation cannot escape a concurrent
+ * revocation. (Two-key form: its own key space, apart from the relay's one-key leader lock.)
+ */
+async function lockFamily(tx: Tx, familyId: string) {
+  await tx`select pg_advisory_xact_lock(hashtext('refresh-family'), hashtext(${familyId}))`;
+}
+
+async function revokeLockedFamily(tx: Tx, familyId: string) {
+  const revoked = await tx`
+    update refresh_tokens set revoked_at = now()
+    where family_id = ${familyId} and revoked_at is null`;
+  return revoked.count;
+}
+
 export type RotateOutcome =
-  | { ok: true; userId: string; familyId: string }
-  | { ok: false; reused: boolean };
+  | { ok: true; user: Pick<UserRow, "id" | "role">; familyId: string }
+  | { ok: false; reused: boolean; familyId?: string };
 
 /**
- * Retires a refresh token. A token that was already used or revoked means the family leaked:
- * the whole family is revoked (RFC 9700 §4.14.2). Concurrent rotations of one token serialise
- * on its row lock, so exactly one wins and the other counts as reuse.
+ * Exchanges refresh token `jti` for `newJti` in one transaction under the family lock. A token
+ * that was already used or revoked means the family leaked: the whole family is revoked
+ * (RFC 9700 §4.14.2), and the new token is never written.
  */
-export function retireRefreshToken(sql: Sql, jti: string): Promise<RotateOutcome> {
-  return sql.begin(async (tx) => {
-    const [live] = await tx<{ user_id: string; family_id: string }[]>`
+export function rotateRefreshToken(
+  sql: Sql,
+  input: { jti: string; newJti: string; ttlSeconds: number },
+): Promise<RotateOutcome> {
+  return sql.begin(async (tx): Promise<RotateOutcome> => {
+    const [token] = await tx<{ family_id: string }[]>`
+      select family_id from refresh_tokens where jti = ${input.jti}`;
+    if (!token) return { ok: false, reused: false };
+    const familyId = token.family_id;
+    await lockFamily(tx, familyId);
+    const [live] = await tx<{ user_id: string }[]>`
       update refresh_tokens set used_at = now()
-      where jti = ${jti} and used_at is null and revoked_at is null and expires_at > now()
-      returning user_id, family_id`;
-    if (live) return { ok: true, userId: live.user_id, familyId: live.family_id };
-    const revoked = await tx`
-      update refresh_tokens set revoked_at = now()
-      where family_id = (select family_id from refresh_tokens where jti = ${jti})
-        and revoked_at is null`;
-    return { ok: false, reused: revoked.count > 0 };
+      where jti = ${input.jti} and used_at is null and revoked_at is null and expires_at > now()
+      returning user_id`;
+    if (!live) return { ok: false, reused: (await revokeLockedFamily(tx, familyId)) > 0, familyId };
+    const [user] = await tx<Pick<UserRow, "id" | "role">[]>`
+      select id, role from users where id = ${live.user_id}`;
+    await insertRefreshToken(tx, {
+      jti: input.newJti,
+      familyId,
+      userId: user.id,
+      ttlSeconds: input.ttlSeconds,
+    });
+    return { ok: true, user, familyId };
   });
 }
 
-export async function revokeFamily(sql: Sql, familyId: string) {
-  await sql`
-    update refresh_tokens set revoked_at = now()
-    where family_id = ${familyId} and revoked_at is null`;
+/** Logout: revokes every token of the family, under the family lock. */
+export function revokeFamily(sql: Sql, familyId: string): Promise<number> {
+  return sql.begin(async (tx) => {
+    await lockFamily(tx, familyId);
+    return await revokeLockedFamily(tx, familyId);
+  });
 }

@@ -1,15 +1,30 @@
 // Route definitions for registration and tokens.
 import { createRoute, z } from "@hono/zod-openapi";
-import { BEARER, COMMON_PROBLEMS, problems } from "../lib/openapi.ts";
+import { BEARER, COMMON_PROBLEMS, problems, text } from "../lib/openapi.ts";
 import { requireContentType } from "../middleware/content-type.ts";
 
-const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+export const utf8Length = (value: string) => new TextEncoder().encode(value).length;
+
+/** bcrypt only reads the first 72 bytes; longer passwords would be silently truncated. */
+export const MAX_PASSWORD_BYTES = 72;
+const PASSWORD_NOTE = `At most ${MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt's limit); longer ` +
+  "passwords are refused with 422, never truncated.";
+
+/**
+ * The email syntax the API enforces, stated as-is in the OpenAPI document (no `format`, whose
+ * meaning differs between validators): a local part of common characters, then a domain of
+ * at least two dot-separated labels. Stored and returned lowercased.
+ */
+export const EMAIL_PATTERN = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*" +
+  "[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$";
+const EMAIL = new RegExp(EMAIL_PATTERN);
 
 export const RegisterBody = z.object({
-  email: z.email().max(320).openapi({ example: "user@example.com" }),
-  // bcrypt only reads the first 72 bytes; longer passwords would be silently truncated.
-  password: z.string().min(8).refine((p) => utf8Length(p) <= 72, "at most 72 bytes")
-    .openapi({ example: "correct horse battery staple" }),
+  email: z.string().max(320).regex(EMAIL, "Invalid email address")
+    .openapi({ example: "user@example.com", pattern: EMAIL_PATTERN }),
+  password: text().min(8).max(MAX_PASSWORD_BYTES)
+    .refine((p) => utf8Length(p) <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes`)
+    .openapi({ description: PASSWORD_NOTE, example: "correct horse battery staple" }),
 }).strict().openapi("Register");
 
 const UserSchema = z.object({ id: z.string(), email: z.string() }).openapi("User");
@@ -17,13 +32,14 @@ const MeSchema = UserSchema.extend({ role: z.enum(["user", "admin"]) }).openapi(
 
 export const TokenForm = z.object({
   grant_type: z.enum(["password", "refresh_token"]).default("password"),
-  username: z.string().max(320).optional(),
-  password: z.string().max(1024).optional(),
-  refresh_token: z.string().max(4096).optional(),
+  username: text().max(320).optional(),
+  // Checked by the handler for the password grant: at most 72 bytes, as at registration.
+  password: text().max(MAX_PASSWORD_BYTES).optional().openapi({ description: PASSWORD_NOTE }),
+  refresh_token: text().max(4096).optional(),
   // Sent by OAuth2 clients such as Swagger UI; accepted and ignored.
-  scope: z.string().optional(),
-  client_id: z.string().optional(),
-  client_secret: z.string().optional(),
+  scope: text().max(1024).optional(),
+  client_id: text().max(1024).optional(),
+  client_secret: text().max(1024).optional(),
 }).strict();
 
 const TokenPair = z.object({

@@ -1,33 +1,53 @@
-// The login limiter: password guessing is limited per account and client, on top of the
-// general limit. It reads the token form itself, since it runs before the route validates it.
+// Limits on guessing passwords and on creating accounts, on top of the general limit:
+// password logins per (client, account) and per account from all clients together, and
+// registrations per client. The login rules read the token form themselves, since they run
+// before the route validates it.
 import type { Context } from "hono";
-import type { Log } from "../../common/logger.ts";
 import type { Rate } from "../lib/rate.ts";
-import { rateLimit } from "../middleware/rate-limit.ts";
-import type { Redis } from "../redis.ts";
+import type { LimitRule } from "../middleware/rate-limit.ts";
 import type { AppEnv } from "../types.ts";
 
-async function tokenForm(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  return await c.req.parseBody().catch(() => ({}));
+/** Longer than any email address; longer "usernames" share a counter, which is harmless. */
+const MAX_ACCOUNT_KEY = 320;
+
+// A trailing slash reaches the same handler, so it must reach the same limit.
+const isPost = (c: Context<AppEnv>, path: string) =>
+  c.req.method === "POST" && c.req.path.replace(/\/+$/, "") === path;
+
+/** The account a password login is for ("" for none), or null for any other request. */
+async function passwordLoginAccount(c: Context<AppEnv>): Promise<string | null> {
+  if (!isPost(c, "/auth/token")) return null;
+  const form: Record<string, unknown> = await c.req.parseBody().catch(() => ({}));
+  if (form.grant_type === "refresh_token") return null;
+  const username = typeof form.username === "string" ? form.username : "";
+  return username.trim().toLowerCase().slice(0, MAX_ACCOUNT_KEY);
 }
 
-export function loginRateLimit(opts: {
-  rate: Rate;
-  redis: Redis;
-  log: Log;
+export function authLimits(opts: {
+  login: Rate;
+  loginAccount: Rate;
+  register: Rate;
   clientIp: (c: Context<AppEnv>) => string;
-}) {
-  return rateLimit({
-    name: "login",
-    rate: opts.rate,
-    redis: opts.redis,
-    log: opts.log,
-    key: async (c) => {
-      const form = await tokenForm(c);
-      const username = typeof form.username === "string" ? form.username.toLowerCase() : "";
-      return `${opts.clientIp(c)}:${username}`;
+}): LimitRule[] {
+  if (typeof opts?.clientIp !== "function") throw new Error("authLimits: clientIp is required");
+  return [
+    {
+      name: "login",
+      rate: opts.login,
+      key: async (c) => {
+        const account = await passwordLoginAccount(c);
+        return account === null ? null : `${opts.clientIp(c)}:${account}`;
+      },
     },
-    skip: async (c) =>
-      c.req.method !== "POST" || (await tokenForm(c)).grant_type === "refresh_token",
-  });
+    {
+      name: "login-account",
+      rate: opts.loginAccount,
+      key: async (c) => (await passwordLoginAccount(c)) || null,
+    },
+    {
+      name: "register",
+      rate: opts.register,
+      key: (c) => isPost(c, "/register") ? opts.clientIp(c) : null,
+    },
+  ];
 }

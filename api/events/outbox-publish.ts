@@ -1,66 +1,181 @@
-// One relay step: claim due outbox rows, publish them, record the outcome — all in one
-// transaction, so a row is marked sent only after the broker acknowledged it, and a crash at
-// any point leaves it pending (at-least-once; consumers dedupe by the event-id header).
+// One relay batch: claim due rows (a short statement with a lease, see outbox-store.ts),
+// publish them with no transaction open, then record each row's outcome. A row is marked sent
+// only after the broker acknowledged it; a crash at any point leaves it pending (or claimed
+// until its lease ends), so delivery is at least once and consumers dedupe by event-id.
+//
+// One bad row never holds back the others: rows that have failed before are sent one by one,
+// after the batch of the others; and when a batch fails, its rows are retried one by one. A
+// row that fails on its own counts an attempt and is parked after maxAttempts. When nothing
+// gets through and the error is not the record's own (the broker is away), nothing is counted:
+// an outage never parks rows.
 import type { Producer } from "kafkajs";
 import type postgres from "postgres";
+import { isTransientDbError } from "../../common/db-errors.ts";
+import { isRecordError } from "./kafka-errors.ts";
+import {
+  type Backoff,
+  claim,
+  markSent,
+  type OutboxRow,
+  recordFailure,
+  release,
+} from "./outbox-store.ts";
+import { observePublish, withTraceparent } from "./publish-telemetry.ts";
 
-export interface Backoff {
-  baseMs: number;
-  maxMs: number;
+export type { Backoff };
+
+export type SendBatch = Pick<Producer, "sendBatch">;
+
+/** The relay's producer, as a batch needs it. */
+export interface Sender {
+  /** The connected producer, or null while Kafka is unreachable. */
+  producer(): Promise<SendBatch | null>;
+  /**
+   * A fresh producer after a failed send (null if Kafka is unreachable): the old one's
+   * sequence numbers may be out of step with what the broker appended.
+   */
+  renew(error: unknown): Promise<SendBatch | null>;
 }
 
-/** How many rows were claimed, and the error if publishing them failed. */
+export interface PublishOptions {
+  batchSize: number;
+  /** How long a claim keeps other claimers off the rows. */
+  leaseMs: number;
+  /** After this long, rows not yet tried one by one are released for the next batch. */
+  maxBatchMs: number;
+  /** A row that failed this many times on its own is parked. */
+  maxAttempts: number;
+  backoff: Backoff;
+  /** Released rows wait this long when Kafka was unreachable. */
+  unavailableDelayMs: number;
+}
+
 export interface BatchResult {
   claimed: number;
+  sent: number;
+  /** Rows that failed on their own (attempt counted), of which `parked` were parked. */
+  failed: number;
+  parked: number;
+  /** Rows given back uncounted: Kafka unreachable, or the batch ran out of time. */
+  released: number;
+  /** Kafka looked unreachable: the relay should back off and reconnect. */
+  unavailable: boolean;
   error?: string;
 }
 
-interface OutboxRow {
-  id: string;
-  topic: string;
-  record_key: string;
-  record_value: string;
-  headers: Record<string, string>;
-}
+/** Consecutive broker-side failures (not the record's fault) before giving the rest back. */
+const MAX_BROKER_FAILURES = 2;
 
 export async function publishBatch(
   sql: postgres.Sql,
-  producer: Producer,
-  batchSize: number,
-  backoff: Backoff,
+  sender: Sender,
+  opts: PublishOptions,
 ): Promise<BatchResult> {
-  return await sql.begin(async (tx) => {
-    // SKIP LOCKED: rows another transaction is publishing (an old leader finishing its batch
-    // after losing the lock) are left to it instead of being published twice.
-    const rows = await tx<OutboxRow[]>`
-      select id, topic, record_key, record_value, headers
-      from outbox
-      where sent_at is null and next_attempt_at <= now()
-      order by id
-      limit ${batchSize}
-      for update skip locked`;
-    if (rows.length === 0) return { claimed: 0 };
-    const ids = rows.map((row) => row.id);
+  const token = crypto.randomUUID();
+  const rows = await claim(sql, opts.batchSize, opts.leaseMs, token);
+  const result: BatchResult = {
+    claimed: rows.length,
+    sent: 0,
+    failed: 0,
+    parked: 0,
+    released: 0,
+    unavailable: false,
+  };
+  if (rows.length === 0) return result;
+  const deadline = Date.now() + opts.maxBatchMs;
+  const sent: string[] = [];
+  const failures: { row: OutboxRow; error: unknown }[] = [];
+  const untried: OutboxRow[] = [];
+  let producer = await sender.producer();
+
+  const fresh = rows.filter((row) => row.attempts === 0);
+  const oneByOne = rows.filter((row) => row.attempts > 0);
+  if (producer && fresh.length > 0) {
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic(rows) });
+      const batch = producer;
+      await observePublish(
+        fresh,
+        () => batch.sendBatch({ acks: -1, topicMessages: byTopic(fresh) }),
+      );
+      sent.push(...fresh.map((row) => row.id));
     } catch (error) {
-      // Never dropped: the row stays pending with exponential backoff, capped, per row.
-      // clock_timestamp(), not now(): now() is when the transaction began, before the send.
-      const message = errorMessage(error);
-      await tx`
-        update outbox set
-          attempts = attempts + 1,
-          last_error = ${message},
-          next_attempt_at = clock_timestamp() + make_interval(secs => least(
-            ${backoff.maxMs}::float8,
-            ${backoff.baseMs}::float8 * power(2, least(attempts, 30))
-          ) / 1000)
-        where id = any(${ids}::bigint[])`;
-      return { claimed: rows.length, error: message };
+      if (fresh.length === 1) failures.push({ row: fresh[0], error });
+      else oneByOne.unshift(...fresh);
+      // Part of a multi-partition batch may have been appended: start a new sequence.
+      producer = await sender.renew(error);
     }
-    await tx`update outbox set sent_at = now() where id = any(${ids}::bigint[])`;
-    return { claimed: rows.length };
-  });
+  } else untried.push(...fresh);
+
+  let brokerFailures = 0;
+  for (const row of oneByOne) {
+    if (!producer || Date.now() > deadline || brokerFailures >= MAX_BROKER_FAILURES) {
+      untried.push(row);
+      continue;
+    }
+    try {
+      const single = producer;
+      await observePublish(
+        [row],
+        () => single.sendBatch({ acks: -1, topicMessages: byTopic([row]) }),
+      );
+      sent.push(row.id);
+      brokerFailures = 0;
+    } catch (error) {
+      failures.push({ row, error });
+      if (!isRecordError(error)) {
+        brokerFailures++;
+        producer = await sender.renew(error);
+      }
+    }
+  }
+
+  // Kafka has these rows: a database blip now would have them published again once their
+  // lease ends, so a transient error is worth a few quick retries.
+  await withTransientRetries(() => markSent(sql, sent, token));
+  result.sent = sent.length;
+  // A failure counts against the row when it is the record's own, or when other rows got
+  // through (so the broker was there). Otherwise the broker is away: give the rows back.
+  let lastError: string | undefined;
+  for (const { row, error } of failures) {
+    lastError = errorMessage(error);
+    if (isRecordError(error) || sent.length > 0) {
+      result.failed++;
+      const parked = await recordFailure(
+        sql,
+        row.id,
+        token,
+        lastError,
+        opts.backoff,
+        opts.maxAttempts,
+      );
+      if (parked) result.parked++;
+    } else {
+      untried.push(row);
+      result.unavailable = true;
+    }
+  }
+  if (!producer) result.unavailable = true;
+  await release(
+    sql,
+    untried.map((row) => row.id),
+    token,
+    result.unavailable ? opts.unavailableDelayMs : 0,
+    result.unavailable ? lastError ?? "Kafka unreachable" : undefined,
+  );
+  result.released = untried.length;
+  if (lastError !== undefined) result.error = lastError;
+  return result;
+}
+
+async function withTransientRetries(step: () => Promise<void>, attempts = 4): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientDbError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
 }
 
 function byTopic(rows: OutboxRow[]) {
@@ -71,7 +186,8 @@ function byTopic(rows: OutboxRow[]) {
   for (const row of rows) {
     const messages = topics.get(row.topic) ?? [];
     // headers is jsonb: postgres.js returns it parsed; values are strings by construction.
-    messages.push({ key: row.record_key, value: row.record_value, headers: stringHeaders(row) });
+    const headers = withTraceparent(stringHeaders(row), row.traceparent);
+    messages.push({ key: row.record_key, value: row.record_value, headers });
     topics.set(row.topic, messages);
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));
@@ -86,15 +202,4 @@ function stringHeaders(row: OutboxRow): Record<string, string> {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** Pending rows and when the earliest becomes due (ms from now, ≤ 0 if already due). */
-export async function pendingInfo(
-  sql: postgres.Sql,
-): Promise<{ pending: number; dueInMs: number | null }> {
-  const [row] = await sql<{ pending: number; due_in_ms: number | null }[]>`
-    select count(*)::int as pending,
-      (extract(epoch from min(next_attempt_at) - now()) * 1000)::float8 as due_in_ms
-    from outbox where sent_at is null`;
-  return { pending: row.pending, dueInMs: row.due_in_ms };
 }

@@ -8,7 +8,7 @@ import { errorMessage } from "./outbox-publish.ts";
 export function createRelayProducer(opts: { brokers: string[]; clientId: string; log: LogFn }) {
   const { log } = opts;
   // Few, short client retries: a failed send is retried from the outbox table instead, so a
-  // batch never holds its row locks for long while Kafka is away.
+  // batch stays short while Kafka is away.
   const retry = { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 };
   const kafka = new Kafka({
     clientId: opts.clientId,
@@ -70,6 +70,16 @@ export function createRelayProducer(opts: { brokers: string[]; clientId: string;
       producer = null;
       setConnected(false, error);
       await old?.disconnect().catch(() => {});
+    },
+    /**
+     * Replaces the producer after a failed send without reporting Kafka as down (a record's
+     * own failure is no outage); null when Kafka cannot be reached.
+     */
+    async renew(_error: unknown): Promise<Producer | null> {
+      const old = producer;
+      producer = null;
+      await old?.disconnect().catch(() => {});
+      return await self.ensure();
     },
     markOk() {
       lastOk = Date.now();

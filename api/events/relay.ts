@@ -1,14 +1,22 @@
 // The transactional-outbox relay (SPEC §4), run inside every API process. Orders and their
 // outbox rows are committed together; this relay publishes the rows to Kafka and marks them
-// sent. It is woken by NOTIFY on channel `outbox` (the insert trigger sends the row id) and
+// sent. It is woken by NOTIFY on channel `outbox` (one per insert statement, payload unused) and
 // sweeps periodically as a safety net for missed notifications and rows whose backoff ended.
 // Only the holder of an advisory lock publishes, so several API processes share one database
 // without competing; the others retry the lock every sweep and take over if the leader dies.
-import type { Producer } from "kafkajs";
+// The leader re-checks its lock between batches, and a batch's duration is bounded, so a
+// relay that lost the lock stops publishing within about one batch.
 import type postgres from "postgres";
 import type { LogFn } from "../../common/events/kafka-log.ts";
 import { createLeaderLock } from "./leader-lock.ts";
-import { type Backoff, errorMessage, pendingInfo, publishBatch } from "./outbox-publish.ts";
+import {
+  type Backoff,
+  errorMessage,
+  publishBatch,
+  type PublishOptions,
+  type Sender,
+} from "./outbox-publish.ts";
+import { outboxCounts } from "./outbox-store.ts";
 import { createRelayProducer } from "./relay-producer.ts";
 import { ensureTopics } from "./topics.ts";
 import { createWaker } from "./waker.ts";
@@ -20,6 +28,8 @@ export interface OutboxRelayOptions {
   sweepIntervalMs: number;
   batchSize: number;
   log: LogFn;
+  /** A row that failed this many times on its own is parked (default 10). */
+  maxAttempts?: number;
   /** Advisory-lock key shared by all relays on one database. */
   lockKey?: number;
   /** Per-row retry delay after a failed publish: baseMs × 2^attempts, capped at maxMs. */
@@ -29,8 +39,12 @@ export interface OutboxRelayOptions {
 export interface OutboxRelayStatus {
   producer: "connected" | "disconnected";
   leader: boolean;
-  /** Unsent rows (due or backing off); known by the leader only. */
+  /** Unsent rows (due, backing off or claimed); known by the leader only. */
   pending?: number;
+  /** Rows parked after too many failures; known by the leader only. */
+  parked?: number;
+  /** Rows this relay has published since it started. */
+  published: number;
 }
 
 export interface OutboxRelay {
@@ -41,39 +55,80 @@ export interface OutboxRelay {
 
 export const OUTBOX_RELAY_LOCK_KEY = 1_869_968_482; // "outb" in ASCII, below 2^31
 const RECONNECT_MS = 1_000; // how often a relay without a producer retries Kafka
-const CONTENDED_MS = 200; // due rows locked by another transaction: look again soon
+const CONTENDED_MS = 200; // due rows claimed by another relay: look again soon
+// A batch tries rows one by one for at most this long, then gives the rest back; the lease
+// is far longer, so a claim never expires while its relay is still working on it.
+const MAX_BATCH_MS = 5_000;
+const LEASE_MS = 60_000;
 
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const { sql, log, batchSize, sweepIntervalMs } = opts;
-  const backoff: Backoff = { baseMs: 500, maxMs: 30_000, ...opts.backoff };
+  const publish: PublishOptions = {
+    batchSize,
+    leaseMs: LEASE_MS,
+    maxBatchMs: MAX_BATCH_MS,
+    maxAttempts: opts.maxAttempts ?? 10,
+    backoff: { baseMs: 500, maxMs: 30_000, ...opts.backoff },
+    unavailableDelayMs: RECONNECT_MS,
+  };
   const lock = createLeaderLock(sql, opts.lockKey ?? OUTBOX_RELAY_LOCK_KEY);
   const kafka = createRelayProducer(opts);
+  const sender: Sender = { producer: () => kafka.ensure(), renew: (e) => kafka.renew(e) };
   const wake = createWaker();
   let leader = false;
-  let pending: number | undefined;
+  let counts: { pending: number; parked: number } | undefined;
+  let published = 0;
   let running = false;
   let loop: Promise<void> | null = null;
   let listener: { unlisten(): Promise<void> } | null = null;
 
+  let lostAt = -Infinity; // when this relay last lost the lock
+
+  function setLeader(value: boolean) {
+    if (leader && !value) lostAt = Date.now();
+    if (value !== leader) {
+      log("info", value ? "outbox relay: became leader" : "outbox relay: lost leadership");
+    }
+    leader = value;
+    if (!value) counts = undefined;
+  }
+
   /** Publishes due rows until none are left; returns how long to sleep afterwards. */
-  async function drain(ready: Producer): Promise<number> {
-    for (;;) {
-      const result = await publishBatch(sql, ready, batchSize, backoff);
-      if (result.claimed === 0) break;
-      if (result.error !== undefined) {
-        log("warning", "outbox relay: publish failed, rows will be retried", {
-          rows: result.claimed,
+  async function drain(): Promise<number> {
+    for (let batch = 0; running; batch++) {
+      // Leadership was checked just before the first batch; re-check before each next one.
+      if (batch > 0 && !(await lock.verify())) {
+        setLeader(false);
+        return CONTENDED_MS;
+      }
+      const result = await publishBatch(sql, sender, publish);
+      published += result.sent;
+      if (result.sent > 0) kafka.markOk();
+      if (result.failed > 0) {
+        log("warning", "outbox relay: rows failed on their own; they will be retried", {
+          failed: result.failed,
+          parked: result.parked,
+          error: result.error,
+        });
+      }
+      if (result.parked > 0) {
+        log("error", "outbox relay: rows parked; see `deno task outbox`", {
+          parked: result.parked,
+        });
+      }
+      if (result.unavailable) {
+        log("warning", "outbox relay: Kafka unreachable, rows will be retried", {
+          rows: result.released,
           error: result.error,
         });
         await kafka.drop(result.error);
         break;
       }
-      kafka.markOk();
-      log("debug", "outbox relay: published", { rows: result.claimed });
-      if (result.claimed < batchSize || !running) break;
+      log("debug", "outbox relay: batch", { claimed: result.claimed, sent: result.sent });
+      if (result.claimed < batchSize) break;
     }
-    const info = await pendingInfo(sql);
-    pending = info.pending;
+    const info = await outboxCounts(sql);
+    counts = { pending: info.pending, parked: info.parked };
     if (info.dueInMs === null) return sweepIntervalMs;
     return Math.min(sweepIntervalMs, info.dueInMs > 0 ? info.dueInMs : CONTENDED_MS);
   }
@@ -81,17 +136,15 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   async function step(): Promise<number> {
     await kafka.probeIfIdle(sweepIntervalMs);
     const ready = await kafka.ensure();
-    const wasLeader = leader;
-    leader = (lock.held && await lock.verify()) || await lock.acquire();
-    if (leader !== wasLeader) {
-      log("info", leader ? "outbox relay: became leader" : "outbox relay: lost leadership");
-    }
-    if (!leader) {
-      pending = undefined;
-      return sweepIntervalMs;
-    }
+    const held = lock.held && await lock.verify();
+    if (!held) setLeader(false);
+    // A relay whose lock session died sits out a little longer than one sweep, so a healthy
+    // standby takes over rather than leadership bouncing back to it.
+    const mayAcquire = Date.now() - lostAt > sweepIntervalMs + 1_000;
+    setLeader(held || (mayAcquire && await lock.acquire()));
+    if (!leader) return sweepIntervalMs;
     if (!ready) return Math.min(sweepIntervalMs, RECONNECT_MS);
-    return await drain(ready);
+    return await drain();
   }
 
   async function run() {
@@ -132,19 +185,20 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       if (!running) return;
       running = false;
       wake.kick();
-      await loop; // finishes the in-flight batch
+      await loop; // finishes the in-flight batch (bounded), which marks or releases its rows
       await listener?.unlisten().catch(() => {});
       await lock.release().catch((error) =>
         log("warning", "outbox relay: unlock failed", { error: errorMessage(error) })
       );
-      leader = false;
+      setLeader(false);
       await kafka.close();
     },
     status() {
       return {
         producer: kafka.connected ? "connected" : "disconnected",
         leader,
-        ...(pending === undefined ? {} : { pending }),
+        ...(counts ?? {}),
+        published,
       };
     },
   };

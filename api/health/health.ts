@@ -1,15 +1,13 @@
-// Liveness (the process answers) and readiness (per-dependency detail). Readiness is 503 only
+// Liveness (the process answers) and readiness. The public answer is only ok, degraded or
+// down (503): dependency names, addresses and driver errors help an attacker more than a
+// load balancer, so the per-dependency detail goes to the log instead. Readiness is down only
 // when PostgreSQL, the source of truth, is unreachable: without Redis the API serves from
 // PostgreSQL, and without Kafka orders still commit and wait in the outbox.
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/openapi.ts";
 import type { AppDeps, DependencyStatus } from "../types.ts";
 
-const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
-const Readiness = z.object({
-  status: z.enum(["ok", "degraded", "unavailable"]),
-  checks: z.record(z.string(), Check),
-}).openapi("Readiness");
+const Readiness = z.object({ status: z.enum(["ok", "degraded", "down"]) }).openapi("Readiness");
 
 const liveRoute = createRoute({
   method: "get",
@@ -36,7 +34,9 @@ const readyRoute = createRoute({
   },
 });
 
-async function withTimeout(check: () => Promise<DependencyStatus> | DependencyStatus) {
+type Check = () => Promise<DependencyStatus> | DependencyStatus;
+
+async function withTimeout(check: Check) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<DependencyStatus>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, detail: "timed out" }), 1_000);
@@ -50,11 +50,24 @@ async function withTimeout(check: () => Promise<DependencyStatus> | DependencySt
   }
 }
 
-export function healthRouter({ sql, redis, readinessChecks = {} }: AppDeps) {
+/** Runs every check; the full report is for logs and tests, never for the response. */
+export async function readiness(checks: Record<string, Check>) {
+  const names = Object.keys(checks);
+  const results = await Promise.all(names.map((name) => withTimeout(checks[name])));
+  const report = Object.fromEntries(names.map((name, i) => [name, results[i]]));
+  const status = report.postgres && !report.postgres.ok
+    ? "down" as const
+    : results.every((r) => r.ok)
+    ? "ok" as const
+    : "degraded" as const;
+  return { status, checks: report };
+}
+
+export function healthRouter({ sql, opsSql = sql, redis, log, readinessChecks = {} }: AppDeps) {
   const router = createRouter();
-  const checks: Record<string, () => Promise<DependencyStatus> | DependencyStatus> = {
+  const checks: Record<string, Check> = {
     postgres: async () => {
-      await sql`select 1`;
+      await opsSql`select 1`; // its own pool: a busy request pool is not "PostgreSQL down"
       return { ok: true };
     },
     redis: async () => ((await redis.ping()) ? { ok: true } : { ok: false, detail: "no PONG" }),
@@ -64,17 +77,11 @@ export function healthRouter({ sql, redis, readinessChecks = {} }: AppDeps) {
   router.openapi(liveRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   router.openapi(readyRoute, async (c) => {
-    const names = Object.keys(checks);
-    const results = await Promise.all(names.map((name) => withTimeout(checks[name])));
-    const report = Object.fromEntries(names.map((name, i) => [name, results[i]]));
-    const status = !report.postgres.ok
-      ? "unavailable" as const
-      : results.every((r) => r.ok)
-      ? "ok" as const
-      : "degraded" as const;
+    const { status, checks: report } = await readiness(checks);
+    if (status !== "ok") log("warning", "readiness", { status, checks: report });
+    else log("debug", "readiness", { status, checks: report });
     c.header("Cache-Control", "no-store");
-    if (status === "unavailable") return c.json({ status, checks: report }, 503);
-    return c.json({ status, checks: report }, 200);
+    return status === "down" ? c.json({ status }, 503) : c.json({ status }, 200);
   });
 
   return router;

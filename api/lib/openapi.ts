@@ -1,6 +1,6 @@
 // Helpers for route definitions: problem responses and the router whose validation
 // failures become 422 problems.
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../types.ts";
 import { problemResponse, ProblemSchema, zodIssues } from "./problem.ts";
 
@@ -33,8 +33,10 @@ export function problems<S extends number>(...statuses: S[]) {
 /** Every route can be rate limited, fail on bad input or find the database down. */
 export const COMMON_PROBLEMS = [400, 422, 429, 503] as const;
 
-export function createRouter() {
+/** `strict: false` (top-level app only): `/orders/` routes as `/orders`, as in FastAPI. */
+export function createRouter(opts: { strict?: boolean } = {}) {
   return new OpenAPIHono<AppEnv>({
+    strict: opts.strict ?? true,
     defaultHook: (result, c) => {
       if (!result.success) {
         const target = (result as { target?: string }).target;
@@ -48,3 +50,51 @@ export function createRouter() {
 }
 
 export const BEARER = [{ OAuth2PasswordBearer: [] }];
+
+/**
+ * What the safe-input middleware enforces on every string, stated in the document: no NUL.
+ * (Unpaired surrogates cannot be written in UTF-8 at all, so no pattern is needed for them.)
+ */
+export const NO_NUL = "^[^\\x00]*$";
+
+/** A string the document describes as NUL-free; the middleware is what enforces it. */
+export const text = () => z.string().openapi({ pattern: NO_NUL });
+
+/**
+ * Any JSON value whose strings and keys are NUL-free, as the document states it (written by
+ * hand: the generator would wrap the recursive reference in a `oneOf` with null, which no
+ * value satisfies). Register it once on the app with `registerJsonValue`.
+ */
+export const JSON_VALUE_SCHEMA = {
+  description: "Any JSON value without NUL characters in its strings and keys.",
+  anyOf: [
+    { type: "string", pattern: NO_NUL },
+    { type: "number" },
+    { type: "boolean" },
+    { type: "null" },
+    { type: "array", items: { $ref: "#/components/schemas/JsonValue" } },
+    {
+      type: "object",
+      propertyNames: { pattern: NO_NUL },
+      additionalProperties: { $ref: "#/components/schemas/JsonValue" },
+    },
+  ],
+} as const;
+
+export function registerJsonValue(app: OpenAPIHono<AppEnv>) {
+  app.openAPIRegistry.registerComponent("schemas", "JsonValue", JSON_VALUE_SCHEMA as never);
+}
+
+/**
+ * A JSON object of any values, documented with JsonValue. The values are checked by the
+ * safe-input middleware (NUL, surrogates, depth), not by zod, so no recursion happens here.
+ */
+export const jsonObject = (opts: { maxKeys: number; maxKeyLength: number }) =>
+  z.record(z.string().max(opts.maxKeyLength), z.unknown())
+    .refine((value) => Object.keys(value).length <= opts.maxKeys, `at most ${opts.maxKeys} entries`)
+    .openapi({
+      maxProperties: opts.maxKeys,
+      additionalProperties: { $ref: "#/components/schemas/JsonValue" },
+      // OpenAPI 3.1 (JSON Schema 2020-12) keyword the metadata type does not list.
+      ...({ propertyNames: { maxLength: opts.maxKeyLength, pattern: NO_NUL } } as object),
+    });

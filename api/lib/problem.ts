@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
+import { isTransientDbError } from "../../common/db-errors.ts";
 
 export const PROBLEM_TYPE_BASE = "https://order-service.dev/problems/";
 
@@ -71,14 +72,6 @@ export function zodIssues(error: ZodError, prefix = "") {
   }));
 }
 
-/** PostgreSQL and socket errors that mean "the database is unreachable right now". */
-function isDatabaseDown(error: unknown): boolean {
-  const e = error as { code?: string; errno?: string } | null;
-  const code = e?.code ?? e?.errno ?? "";
-  return ["ECONNREFUSED", "ECONNRESET", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED"]
-    .includes(code) || code.startsWith("08") || code === "57P01" || code === "57P03";
-}
-
 export type ErrorLogger = (error: unknown, c: Context) => void;
 
 /** The app's single error handler: every thrown thing becomes a problem+json response. */
@@ -98,15 +91,19 @@ export function errorHandler(logError: ErrorLogger) {
     }
     const code = (error as { code?: string }).code;
     if (code === "23505") return problemResponse(c, 409, "The resource already exists.");
-    if (code === "57014") {
-      return problemResponse(c, 503, "The database did not answer in time.", {}, {
-        "Retry-After": "1",
-      });
+    // Class 22, data exceptions (bad encoding, out-of-range numbers, invalid JSON text, ...):
+    // the input was wrong, not the server. The safe-input middleware should catch these
+    // first; this is the net under it, logged so a gap in validation gets noticed.
+    if (typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code)) {
+      logError(error, c);
+      return problemResponse(c, 422, "The request contains a value the database cannot store.");
     }
-    if (isDatabaseDown(error)) {
-      return problemResponse(c, 503, "The database is unavailable; try again shortly.", {}, {
-        "Retry-After": "1",
-      });
+    // The database is away, overloaded or restarting: 503 with Retry-After, never 500.
+    if (isTransientDbError(error)) {
+      const detail = code === "57014"
+        ? "The database did not answer in time."
+        : "The database is unavailable; try again shortly.";
+      return problemResponse(c, 503, detail, {}, { "Retry-After": "1" });
     }
     logError(error, c);
     return problemResponse(c, 500, "An unexpected error occurred.");

@@ -1,14 +1,36 @@
-// The client address for rate limiting: the socket peer, or, only when TRUST_PROXY is set,
-// the last X-Forwarded-For hop (the address our trusted proxy saw; earlier hops are
-// client-supplied and could be forged).
+// The client address for rate limiting. X-Forwarded-For is honoured only when the socket peer
+// is a trusted proxy (TRUST_PROXY): the chain is walked from the right, each trusted hop is
+// skipped, and the first untrusted address is the client. Anything left of it was written by
+// the client itself and could be forged. Addresses are reduced to the unit a limit counts:
+// the IPv4 address, or the IPv6 /64.
 import type { Context } from "hono";
+import { type Cidr, cidrContains, limitUnit, parseIp } from "../lib/ip.ts";
 import type { AppEnv } from "../types.ts";
 
-export function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
-  if (trustProxy) {
-    const hops = (c.req.header("X-Forwarded-For") ?? "").split(",").map((hop) => hop.trim())
-      .filter(Boolean);
-    if (hops.length > 0) return hops[hops.length - 1];
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | undefined,
+  trusted: readonly Cidr[],
+): string {
+  let current = peer ? parseIp(peer) : null;
+  if (!current) return "unknown";
+  const isTrusted = (ip: NonNullable<typeof current>) =>
+    trusted.some((cidr) => cidrContains(cidr, ip));
+  if (trusted.length > 0 && forwardedFor) {
+    const hops = forwardedFor.split(",");
+    for (let i = hops.length - 1; i >= 0 && isTrusted(current); i--) {
+      const hop = parseIp(hops[i]);
+      // A hop that is not an address ends the walk: the proxy we trust did not write it.
+      if (!hop) break;
+      current = hop;
+    }
   }
-  return c.env?.remoteAddr?.hostname ?? "unknown";
+  return limitUnit(current);
+}
+
+/** Builds `(c) => client address` for the trusted proxy ranges, validated once. */
+export function clientIpResolver(trusted: readonly Cidr[]) {
+  if (!Array.isArray(trusted)) throw new Error("clientIpResolver: trusted ranges are required");
+  return (c: Context<AppEnv>): string =>
+    clientAddress(c.env?.remoteAddr?.hostname, c.req.header("X-Forwarded-For"), trusted);
 }

@@ -1,99 +1,107 @@
-// Rate limiting with counters in Redis, shared by every API instance. With Redis down the
-// limiter fails open: availability of the API matters more than exact counting.
+// Fixed-window rate limits: the rules, their IETF RateLimit-* headers (draft 6, as before),
+// and the per-process counters used while Redis is unreachable. The counting itself happens in
+// the request's single Redis round trip (hot-path.ts).
 import type { Context } from "hono";
-import { type ClientRateLimitInfo, rateLimiter, RedisStore, type Store } from "hono-rate-limiter";
 import type { Rate } from "../lib/rate.ts";
-import type { Log } from "../../common/logger.ts";
-import { problemResponse } from "../lib/problem.ts";
-import type { Redis } from "../redis.ts";
 import type { AppEnv } from "../types.ts";
 
-async function sha1(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export interface LimitRule {
+  /** Names the counters in Redis, `rl:<name>:<key>`: "api", "login", ... */
+  name: string;
+  rate: Rate;
+  /** The counter for this request, or null when the rule does not apply to it. */
+  key: (c: Context<AppEnv>) => string | null | Promise<string | null>;
+}
+
+export function validateRule(rule: LimitRule): LimitRule {
+  if (!/^[a-z-]+$/.test(rule?.name ?? "")) throw new Error(`rate limit: bad name "${rule?.name}"`);
+  if (!(rule.rate?.limit >= 1 && rule.rate.windowMs >= 1)) {
+    throw new Error(`rate limit ${rule.name}: bad rate`);
+  }
+  if (typeof rule.key !== "function") throw new Error(`rate limit ${rule.name}: key is required`);
+  return rule;
+}
+
+/** One counter a request touches. */
+export interface Counter {
+  rule: LimitRule;
+  key: string;
+}
+
+/** A counter after this request: hits in the window and milliseconds until it resets. */
+export interface Count {
+  hits: number;
+  ttlMs: number;
 }
 
 /**
- * node-redis adapted to the Upstash-style client RedisStore expects. Scripts are hashed
- * locally (never a round trip that could fail while Redis is down) and sent in full when
- * the server does not know them yet.
+ * Counters are evaluated in order; once one is over its limit the later ones are not counted
+ * (as when each limit was its own middleware), and the request is refused by that one.
+ * Otherwise the headers describe the counter closest to its limit.
  */
-function storeClient(redis: Redis) {
-  const scripts = new Map<string, string>();
-  return {
-    async scriptLoad(script: string) {
-      const sha = await sha1(script);
-      scripts.set(sha, script);
-      return sha;
-    },
-    async evalsha<TArgs extends unknown[], TData = unknown>(
-      sha: string,
-      keys: string[],
-      args: TArgs,
-    ): Promise<TData> {
-      const options = { keys, arguments: args.map(String) };
-      try {
-        return await redis.run((c) => c.evalSha(sha, options)) as TData;
-      } catch (error) {
-        const script = scripts.get(sha);
-        if (!script || !String(error).includes("NOSCRIPT")) throw error;
-        return await redis.run((c) => c.eval(script, options)) as TData;
-      }
-    },
-    decr: (key: string) => redis.run((c) => c.decr(key)),
-    del: (key: string) => redis.run((c) => c.del(key)),
+export function verdict(counters: Counter[], counts: Count[]) {
+  let shown = -1;
+  let least = Infinity;
+  for (let i = 0; i < counters.length; i++) {
+    const remaining = counters[i].rule.rate.limit - counts[i].hits;
+    if (remaining < 0) return { index: i, blocked: true };
+    if (remaining <= least) [shown, least] = [i, remaining];
+  }
+  return { index: shown, blocked: false };
+}
+
+export function rateLimitHeaders(rule: LimitRule, count: Count, blocked: boolean) {
+  const { limit, windowMs } = rule.rate;
+  const resetSeconds = Math.max(0, Math.ceil(count.ttlMs / 1000));
+  const headers: Record<string, string> = {
+    "RateLimit-Policy": `${limit};w=${Math.ceil(windowMs / 1000)}`,
+    "RateLimit-Limit": String(limit),
+    "RateLimit-Remaining": String(Math.max(limit - count.hits, 0)),
   };
+  if (resetSeconds > 0) headers["RateLimit-Reset"] = String(resetSeconds);
+  if (blocked) headers["Retry-After"] = String(resetSeconds || Math.ceil(windowMs / 1000));
+  return headers;
 }
 
-class FailOpenStore implements Store<AppEnv> {
-  constructor(private inner: Store<AppEnv>, private log: Log) {}
-  init(options: Parameters<NonNullable<Store<AppEnv>["init"]>>[0]) {
-    this.inner.init?.(options);
-  }
-  async increment(key: string): Promise<ClientRateLimitInfo> {
-    try {
-      return await this.inner.increment(key);
-    } catch (error) {
-      this.log("debug", "rate limit store unavailable; allowing request", {
-        error: String(error),
-      });
-      return { totalHits: 0, resetTime: undefined };
+interface Window {
+  hits: number;
+  resetAt: number;
+}
+
+/**
+ * Per-process counters with the same fixed-window rules, for while Redis is down: each API
+ * process then limits on its own (N processes allow up to N times the limit) instead of not
+ * limiting at all. Two generations of maps, rotated every `retainMs` (the longest window), keep
+ * memory to the keys seen in the last two rotations.
+ */
+export class MemoryCounters {
+  #current = new Map<string, Window>();
+  #previous = new Map<string, Window>();
+  #rotateAt = 0;
+
+  constructor(private retainMs: number, private now: () => number = Date.now) {}
+
+  count(counters: Counter[]): Count[] {
+    const now = this.now();
+    if (now >= this.#rotateAt) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+      this.#rotateAt = now + this.retainMs;
     }
+    const counts: Count[] = [];
+    let blocked = false;
+    for (const { rule, key } of counters) {
+      if (blocked) {
+        counts.push({ hits: 0, ttlMs: 0 });
+        continue;
+      }
+      let window = this.#current.get(key) ?? this.#previous.get(key);
+      if (!window || window.resetAt <= now) window = { hits: 0, resetAt: now + rule.rate.windowMs };
+      this.#current.set(key, window);
+      window.hits++;
+      counts.push({ hits: window.hits, ttlMs: window.resetAt - now });
+      blocked = window.hits > rule.rate.limit;
+    }
+    return counts;
   }
-  async decrement(key: string) {
-    await Promise.resolve(this.inner.decrement(key)).catch(() => {});
-  }
-  async resetKey(key: string) {
-    await Promise.resolve(this.inner.resetKey(key)).catch(() => {});
-  }
-}
-
-export interface RateLimitOptions {
-  rate: Rate;
-  redis: Redis;
-  log: Log;
-  /** Distinguishes limiters sharing one Redis: "api", "login". */
-  name: string;
-  key: (c: Context<AppEnv>) => string | Promise<string>;
-  skip?: (c: Context<AppEnv>) => boolean | Promise<boolean>;
-}
-
-export function rateLimit(opts: RateLimitOptions) {
-  if (!/^[a-z-]+$/.test(opts.name)) throw new Error(`rateLimit: bad name "${opts.name}"`);
-  if (opts.rate.limit < 1 || opts.rate.windowMs < 1) throw new Error("rateLimit: bad rate");
-  const store = new FailOpenStore(
-    new RedisStore<AppEnv>({ client: storeClient(opts.redis), prefix: `rl:${opts.name}:` }),
-    opts.log,
-  );
-  return rateLimiter<AppEnv>({
-    windowMs: opts.rate.windowMs,
-    limit: opts.rate.limit,
-    standardHeaders: "draft-6",
-    keyGenerator: opts.key,
-    skip: opts.skip,
-    store,
-    // RateLimit-* and Retry-After are already on the context; the body is a problem.
-    handler: (c) =>
-      problemResponse(c, 429, `Rate limit of ${opts.rate.text} exceeded; retry later.`),
-  });
 }

@@ -2,7 +2,9 @@
 // version and a Lua script refuses to replace a newer version with an older one, so a slow
 // cache fill racing a PATCH can never bring back data older than the last commit.
 import type { Log } from "../../common/logger.ts";
-import type { Redis } from "../redis.ts";
+import { countCacheRead } from "../metrics/metrics.ts";
+import { type Redis, redisScript } from "../redis.ts";
+import type { Prefetched } from "../types.ts";
 import type { Order } from "./orders.model.ts";
 
 const PUT_IF_NEWER = `
@@ -20,12 +22,23 @@ export interface VersionedOrder {
 }
 
 export interface OrderCache {
-  get(id: string): Promise<Order | null>;
+  /** The cached order; `prefetched` is what the request's round trip already read, if any. */
+  get(id: string, prefetched?: Prefetched["cache"]): Promise<Order | null>;
   put(entry: VersionedOrder): Promise<void>;
   close(): void;
 }
 
 export const cacheKey = (id: string) => `order:${id}`;
+
+const ORDER_PATH = /^\/orders\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
+
+/** The cache key a GET of this path reads, so it can travel with the request's round trip. */
+export function orderCacheKeyFor(path: string): string | null {
+  const match = ORDER_PATH.exec(path);
+  return match ? cacheKey(match[1]) : null;
+}
+
+const parse = (raw: string) => JSON.parse(raw.slice(raw.indexOf("|") + 1)) as Order;
 
 /**
  * `reload` fetches the committed row again; it is used to repair entries whose update failed
@@ -40,13 +53,12 @@ export function createOrderCache(opts: {
 }): OrderCache {
   const { redis, ttlSeconds, log } = opts;
   const toRepair = new Set<string>();
+  const putIfNewer = redisScript(redis, PUT_IF_NEWER);
 
   async function write(entry: VersionedOrder) {
-    await redis.run((c) =>
-      c.eval(PUT_IF_NEWER, {
-        keys: [cacheKey(entry.order.id)],
-        arguments: [String(entry.version), JSON.stringify(entry.order), String(ttlSeconds)],
-      })
+    await putIfNewer.run(
+      [cacheKey(entry.order.id)],
+      [String(entry.version), JSON.stringify(entry.order), String(ttlSeconds)],
     );
   }
 
@@ -64,14 +76,18 @@ export function createOrderCache(opts: {
   }, opts.retryIntervalMs ?? 1_000);
 
   return {
-    async get(id) {
+    async get(id, prefetched) {
+      if (prefetched?.key === cacheKey(id)) {
+        return prefetched.raw
+          ? countCacheRead("hit", parse(prefetched.raw))
+          : countCacheRead("miss", null);
+      }
       try {
         const raw = await redis.run((c) => c.get(cacheKey(id)));
-        if (!raw) return null;
-        return JSON.parse(raw.slice(raw.indexOf("|") + 1)) as Order;
+        return raw ? countCacheRead("hit", parse(raw)) : countCacheRead("miss", null);
       } catch (error) {
         log("debug", "cache read failed; using PostgreSQL", { error: String(error) });
-        return null;
+        return countCacheRead("error", null);
       }
     },
     async put(entry) {

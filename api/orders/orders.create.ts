@@ -2,41 +2,84 @@
 // (user, key) admits one request at a time: a concurrent duplicate gets 409 at once, and a
 // later retry finds the committed first response. No check-then-insert race is possible.
 import type { Sql } from "../db.ts";
+import { currentTraceparent, withSpan } from "../../common/tracing.ts";
 import { ProblemError } from "../lib/problem.ts";
+import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
+import { apiMetrics } from "../metrics/metrics.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";
-import { insertOrderWithEvent, type NewOrder } from "./orders.repo.ts";
+import { insertOrderWithEvent } from "./orders.repo.ts";
+
+export interface CreateOrderInput {
+  creatorId: string;
+  items: Record<string, unknown>;
+  orderPrice: number;
+  /** The creating request's W3C trace context, stored with the outbox event. */
+  traceparent?: string;
+}
 
 export type CreateOrderResult =
   | { replayed: false; entry: VersionedOrder }
   | { replayed: true; order: Order };
 
-/** Canonical JSON (sorted keys) so the same body in another key order counts as the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+/**
+ * Canonical JSON (sorted keys) so the same body in another key order counts as the same.
+ * Recursive, so the depth is capped: the safe-input middleware already refuses deeper
+ * bodies, and this guard keeps any other caller from overflowing the stack (RangeError).
+ */
+function canonical(value: unknown, depth = 0): string {
+  if (depth > MAX_JSON_DEPTH) {
+    throw new ProblemError(422, "The request is invalid.", {
+      errors: [{ path: "body", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }],
+    });
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(",")}]`;
   if (value && typeof value === "object") {
     const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+    return `{${
+      entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v, depth + 1)}`).join(",")
+    }}`;
   }
   return JSON.stringify(value);
 }
 
-async function hashRequest(input: NewOrder): Promise<string> {
+async function requestHash(input: CreateOrderInput): Promise<string> {
   const text = canonical({ items: input.items, order_price: input.orderPrice });
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+const DB_SPAN = {
+  attributes: { "db.system.name": "postgresql", "db.operation.name": "transaction" },
+  onlyUnderSpan: true,
+};
+
 export async function createOrder(
   sql: Sql,
-  input: NewOrder,
+  input: CreateOrderInput,
+  idempotencyKey?: string,
+): Promise<CreateOrderResult> {
+  // Taken before the transaction's span starts, so it names the request's server span.
+  const traced = { ...input, traceparent: currentTraceparent() };
+  const result = await withSpan(
+    "pg transaction create_order",
+    DB_SPAN,
+    () => createInTransaction(sql, traced, idempotencyKey),
+  );
+  if (!result.replayed) apiMetrics.ordersCreated.inc();
+  return result;
+}
+
+async function createInTransaction(
+  sql: Sql,
+  input: CreateOrderInput,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
   // Without a key: one statement, no explicit transaction (see insertOrderWithEvent).
   if (idempotencyKey === undefined) {
     return { replayed: false, entry: await insertOrderWithEvent(sql, input) };
   }
-  const requestHash = await hashRequest(input);
+  const hash = await requestHash(input);
   // BEGIN, the lock and the look-up pipelined, one insert statement, COMMIT: four round trips.
   // The look-up is its own statement, so its snapshot is taken after the lock is granted and
   // sees a first request that committed while we waited.
@@ -55,7 +98,7 @@ export async function createOrder(
       });
     }
     if (previous?.fresh) {
-      if (previous.request_hash !== requestHash) {
+      if (previous.request_hash !== hash) {
         throw new ProblemError(
           422,
           "This Idempotency-Key was already used with a different request body.",
@@ -64,7 +107,7 @@ export async function createOrder(
       }
       return { replayed: true, order: previous.response_body };
     }
-    const entry = await insertOrderWithEvent(tx, input, { key: idempotencyKey, requestHash });
+    const entry = await insertOrderWithEvent(tx, input, { key: idempotencyKey, requestHash: hash });
     return { replayed: false, entry };
   });
 }

@@ -12,10 +12,10 @@ import {
   patchOrderRoute,
 } from "./orders.routes.ts";
 
-export function ordersRouter({ sql, cache, tokens }: AppDeps) {
+export function ordersRouter({ sql, cache, tokens, redis }: AppDeps) {
   const router = createRouter();
-  router.use("/orders/*", authenticate(tokens));
-  router.use("/orders", authenticate(tokens));
+  router.use("/orders/*", authenticate(tokens, redis));
+  router.use("/orders", authenticate(tokens, redis));
 
   router.openapi(createOrderRoute, async (c) => {
     const body = c.req.valid("json");
@@ -37,7 +37,7 @@ export function ordersRouter({ sql, cache, tokens }: AppDeps) {
     // Admins may read any order; everyone else only their own, and a foreign order is a
     // plain 404 so ids of other users' orders cannot be probed.
     const visible = (creatorId: string) => user.role === "admin" || creatorId === user.id;
-    const cached = await cache.get(order_id);
+    const cached = await cache.get(order_id, c.get("prefetched")?.cache);
     if (cached) {
       if (!visible(cached.creator_id)) throw new ProblemError(404, "Order not found.");
       return c.json(cached, 200);

@@ -14,6 +14,8 @@ export interface NewOrder {
   creatorId: string;
   items: Record<string, unknown>;
   orderPrice: number;
+  /** The creating request's W3C trace context, stored with the outbox event. */
+  traceparent?: string;
 }
 
 /** Stored with the order when the request carried an Idempotency-Key (orders.create.ts). */
@@ -26,7 +28,7 @@ export interface IdempotencyRecord {
  * One statement, one round trip and no explicit transaction: the order, its outbox row (and
  * the idempotency record) commit together or not at all. PostgreSQL builds the event value
  * from the inserted row with the fields and formats of toOrder() (tests/api/orders.test.ts
- * compares them); bench/pg/create-order.sql runs the same statement in pgbench, so keep the
+ * compares them); bench/run/references.ts runs the same statement in pgbench, so keep the
  * two in step. The to_char pattern quotes its colons so that pgbench reads no variable in it.
  */
 export async function insertOrderWithEvent(
@@ -62,8 +64,10 @@ export async function insertOrderWithEvent(
       ) as value
       from o
     ), event as (
-      insert into outbox (event_id, topic, record_key, record_value, headers)
-      select ${eventId}, ${ORDER_TOPIC}, v.id::text, v.value::text, ${headers} from v
+      insert into outbox (event_id, topic, record_key, record_value, headers, traceparent)
+      select ${eventId}, ${ORDER_TOPIC}, v.id::text, v.value::text, ${headers},
+             ${input.traceparent ?? null}
+      from v
     )${remember}
     select * from o`;
   return { order: toOrder(row), version: row.version };

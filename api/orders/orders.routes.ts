@@ -1,19 +1,24 @@
 // Route definitions for /orders: request schemas, responses and statuses, in one place.
 import { createRoute, z } from "@hono/zod-openapi";
 import { OrderStatus } from "../../common/events/order-created.ts";
-import { BEARER, COMMON_PROBLEMS, problems } from "../lib/openapi.ts";
+import { BEARER, COMMON_PROBLEMS, jsonObject, problems } from "../lib/openapi.ts";
+import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
 import { requireContentType } from "../middleware/content-type.ts";
 import { OrderSchema } from "./orders.model.ts";
 
 const MAX_PRICE = 999_999_999_999.99; // NUMERIC(14,2)
 
 export const CreateOrderBody = z.object({
-  items: z.record(z.string().max(200), z.unknown())
-    .refine((items) => Object.keys(items).length <= 500, "at most 500 entries")
-    .openapi({ example: { sku_123: 2, sku_456: 1 } }),
+  items: jsonObject({ maxKeys: 500, maxKeyLength: 200 })
+    .openapi({
+      description: `Any JSON object: at most 500 keys of at most 200 characters, no NUL ` +
+        `characters in any string or key, and the whole body nested at most ` +
+        `${MAX_JSON_DEPTH} levels deep.`,
+      example: { sku_123: 2, sku_456: 1 },
+    }),
   order_price: z.number().nonnegative().max(MAX_PRICE)
     .refine((price) => Math.round(price * 100) / 100 === price, "at most 2 decimal places")
-    .openapi({ example: 49.9 }),
+    .openapi({ multipleOf: 0.01, example: 49.9 }),
 }).strict().openapi("CreateOrder");
 
 const OrderIdParam = z.object({

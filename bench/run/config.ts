@@ -23,6 +23,8 @@ export const settings = {
   apiLogLevel: env("BENCH_API_LOG_LEVEL", "INFO"),
   /** PASSWORD_HASH_WORKERS for the API; empty: the API's default (cores - 1). */
   hashWorkers: env("BENCH_HASH_WORKERS", ""),
+  // Alternating runs of the metrics on/off comparison (bench/run/metrics-overhead.ts); 0 skips.
+  metricsRounds: Number(env("BENCH_METRICS_ROUNDS", "5")),
 };
 export const TARGETS = {
   cachedGetVsHello: 0.3,

@@ -28,13 +28,18 @@ function startTaskArgs(): string[] {
   return args;
 }
 
-export async function startApi(): Promise<{ service: Service; url: string }> {
+// One secret for every API process of the run, so a token works on each of them.
+const secret = Array.from(
+  crypto.getRandomValues(new Uint8Array(36)),
+  (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b % 64],
+).join("") +
+  crypto.randomUUID().slice(0, 12);
+
+/** The API as `deno task start` runs it; `env` adds or overrides variables. */
+export async function startApi(
+  env: Record<string, string> = {},
+): Promise<{ service: Service; url: string }> {
   const port = freePort();
-  const secret = Array.from(
-    crypto.getRandomValues(new Uint8Array(36)),
-    (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b % 64],
-  ).join("") +
-    crypto.randomUUID().slice(0, 12);
   const service = spawnService({
     name: "API",
     cmd: Deno.execPath(),
@@ -50,6 +55,10 @@ export async function startApi(): Promise<{ service: Service; url: string }> {
       LOGIN_RATELIMIT: settings.apiRateLimit,
       LOGGING_LVL: settings.apiLogLevel,
       ...(settings.hashWorkers ? { PASSWORD_HASH_WORKERS: settings.hashWorkers } : {}),
+      LOGIN_ACCOUNT_RATELIMIT: settings.apiRateLimit,
+      REGISTER_RATELIMIT: settings.apiRateLimit,
+      METRICS_PORT: "0", // several benches (or a dev API) may run side by side
+      ...env,
     },
   });
   services.push(service);

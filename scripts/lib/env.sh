@@ -34,10 +34,17 @@ uses_local_services() {
   [ -z "${DATABASE_URL:-}" ] || grep -qxF "DATABASE_URL=$DATABASE_URL" .data/services.env 2>/dev/null
 }
 
+# Applies patches/ (package.json patchedDependencies) to Deno's node_modules; idempotent and
+# quick. Bun applies the same files itself at `bun install`. Run after every `deno install`.
+patch_deps() {
+  deno run --allow-read --allow-write scripts/patch-deps.ts
+}
+
 # For dev, test and bench: installs the npm dependencies if missing, loads the environment,
 # starts the local services unless another database is configured, and migrates.
 prepare_local() {
   [ -d node_modules ] || deno install
+  patch_deps
   load_env
   if uses_local_services; then
     bash scripts/services.sh up

@@ -1,5 +1,5 @@
 // PostgreSQL unreachable: quick 503 problems; an unmigrated database is refused at start-up.
-import { ok, rejects, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "../../api/db.ts";
 import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 
@@ -23,9 +23,8 @@ test("with PostgreSQL unreachable requests answer 503 quickly and readiness says
     ok(res.headers.get("retry-after"));
     const ready = await t.get("/health/ready");
     strictEqual(ready.status, 503);
-    const body = await ready.json();
-    strictEqual(body.checks.postgres.ok, false);
-    strictEqual(body.checks.redis.ok, true);
+    // Public: the status alone, no dependency names or driver errors.
+    deepStrictEqual(await ready.json(), { status: "down" });
   } finally {
     await t.close();
   }

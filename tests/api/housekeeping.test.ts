@@ -1,7 +1,10 @@
-// Expired rows are purged; live ones are kept.
-import { strictEqual } from "node:assert/strict";
-import { purgeExpired } from "../../api/housekeeping.ts";
+// Expired rows are purged, batch after batch until none is left, at start-up and then
+// periodically; live ones (and pending or parked outbox rows) are kept.
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { purgeExpired, startHousekeeping } from "../../api/housekeeping.ts";
+import { createLogger } from "../../common/logger.ts";
 import { createTestApp, test } from "../helpers/app.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const t = createTestApp();
 
@@ -12,8 +15,10 @@ test("purgeExpired deletes old sent outbox rows, stale idempotency keys and dead
     "Idempotency-Key": "old-key",
   })).json();
   const sql = t.deps.sql;
-  await sql`update outbox set sent_at = now() - interval '8 days' where record_key = ${old.id}`;
-  await sql`update outbox set sent_at = now() - interval '1 hour' where record_key = ${kept.id}`;
+  await sql`update outbox set state = 'sent', sent_at = now() - interval '8 days'
+    where record_key = ${old.id}`;
+  await sql`update outbox set state = 'sent', sent_at = now() - interval '1 hour'
+    where record_key = ${kept.id}`;
   await sql`update idempotency_keys set created_at = now() - interval '25 hours' where user_id = ${u.id}`;
   await sql`update refresh_tokens set expires_at = now() - interval '2 hours' where user_id = ${u.id}`;
 
@@ -27,4 +32,88 @@ test("purgeExpired deletes old sent outbox rows, stale idempotency keys and dead
   strictEqual((await sql`select 1 from refresh_tokens where user_id = ${u.id}`).length, 0);
   // The orders themselves are never touched.
   strictEqual((await sql`select 1 from orders where id in (${old.id}, ${kept.id})`).length, 2);
+});
+
+/** Old published outbox rows and processed events, tagged so the test finds its own. */
+async function insertExpired(tag: string, count: number) {
+  const sql = t.deps.sql;
+  await sql`insert into outbox (event_id, topic, record_key, record_value, headers, state,
+      sent_at)
+    select gen_random_uuid(), 'housekeeping-test', ${tag}, '{}', '{}'::jsonb, 'sent',
+      now() - interval '8 days'
+    from generate_series(1, ${count})`;
+  await sql`insert into processed_events (event_id, order_id, topic, kafka_partition,
+      kafka_offset, processed_at)
+    select gen_random_uuid(), ${tag}::uuid, 'housekeeping-test', 0, 0, now() - interval '30 days'
+    from generate_series(1, ${count})`;
+}
+
+async function remaining(tag: string) {
+  const sql = t.deps.sql;
+  const [{ outbox }] = await sql`select count(*)::int as outbox from outbox
+    where record_key = ${tag} and state = 'sent'`;
+  const [{ events }] = await sql`select count(*)::int as events from processed_events
+    where order_id = ${tag}::uuid`;
+  return { outbox, events };
+}
+
+test("one run purges everything expired, batch after batch (more than one batch's worth)", async () => {
+  const tag = crypto.randomUUID();
+  await insertExpired(tag, 6_000); // more than one 5,000-row batch
+  const sql = t.deps.sql;
+  // Pending and parked rows are never purged, however old. (Not due for a day: no relay
+  // running meanwhile tries the pending one.)
+  await sql`insert into outbox (event_id, topic, record_key, record_value, headers, state,
+      created_at, next_attempt_at)
+    values (gen_random_uuid(), 'housekeeping-test', ${tag}, '{}', '{}'::jsonb, 'pending',
+        now() - interval '30 days', now() + interval '1 day'),
+      (gen_random_uuid(), 'housekeeping-test', ${tag}, '{}', '{}'::jsonb, 'parked',
+        now() - interval '30 days', now() + interval '1 day')`;
+  try {
+    const deleted = await purgeExpired(sql);
+    ok(deleted.outbox >= 6_000, JSON.stringify(deleted));
+    ok(deleted.processedEvents >= 6_000, JSON.stringify(deleted));
+    deepStrictEqual(await remaining(tag), { outbox: 0, events: 0 });
+    const [{ n }] = await sql`select count(*)::int as n from outbox where record_key = ${tag}`;
+    strictEqual(n, 2, "the pending and the parked row are kept");
+  } finally {
+    // The pending row's topic does not exist: no relay should ever see it.
+    await sql`delete from outbox where record_key = ${tag}`;
+    await sql`delete from processed_events where order_id = ${tag}::uuid`;
+  }
+});
+
+test("processed_events are kept for the retention, purged after it", async () => {
+  const sql = t.deps.sql;
+  const tag = crypto.randomUUID();
+  await sql`insert into processed_events (event_id, order_id, topic, kafka_partition,
+      kafka_offset, processed_at)
+    values (gen_random_uuid(), ${tag}::uuid, 't', 0, 0, now() - interval '4 days'),
+      (gen_random_uuid(), ${tag}::uuid, 't', 0, 1, now() - interval '2 days')`;
+  await purgeExpired(sql, { batch: 1, retention: { processedEventsDays: 3 } });
+  const rows = await sql`select kafka_offset::int as offset from processed_events
+    where order_id = ${tag}::uuid`;
+  deepStrictEqual(rows.map((row) => row.offset), [1]);
+  await sql`delete from processed_events where order_id = ${tag}::uuid`;
+});
+
+test("housekeeping runs at start-up, not only after its first interval", async () => {
+  const tag = crypto.randomUUID();
+  await insertExpired(tag, 30);
+  const stop = startHousekeeping(t.deps.sql, createLogger("critical"), {
+    everyMs: 60 * 60_000,
+    batch: 7,
+  });
+  try {
+    await waitFor(async () => {
+      const left = await remaining(tag);
+      return left.outbox === 0 && left.events === 0;
+    }, { timeoutMs: 30_000, what: "the start-up purge" });
+  } finally {
+    await stop();
+  }
+});
+
+test("close the app", async () => {
+  await t.close();
 });

@@ -49,7 +49,11 @@ export function interpolate(text: string, vars: Record<string, string>): string 
   );
 }
 
-export const SECRETS = { JWT_SECRET_KEY: "k".repeat(48), DB_PASSWORD: "0123456789abcdef" };
+// A random secret: the configuration refuses predictable ones outside development.
+export const SECRETS = {
+  JWT_SECRET_KEY: crypto.randomUUID() + crypto.randomUUID(),
+  DB_PASSWORD: "0123456789abcdef",
+};
 export const environment = (service: Service, vars: Record<string, string> = SECRETS) =>
   Object.fromEntries(
     Object.entries(service.environment ?? {}).map(([key, value]) => [

@@ -5,6 +5,20 @@ import { uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
 import { startApi } from "../helpers/processes.ts";
 
+/** Sends one request line over TCP and returns the raw response head. */
+async function rawRequest(base: string, line: string) {
+  const { hostname, port } = new URL(base);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    await conn.write(new TextEncoder().encode(`${line}\r\nHost: ${hostname}\r\n\r\n`));
+    const buffer = new Uint8Array(4096);
+    const n = await conn.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+  } finally {
+    conn.close();
+  }
+}
+
 test("the API over HTTP: auth, orders, health, docs, graceful stop", async () => {
   const api = await startApi();
   try {
@@ -13,8 +27,9 @@ test("the API over HTTP: auth, orders, health, docs, graceful stop", async () =>
     strictEqual((await http.call("GET", "/health/live")).status, 200);
     const ready = await http.call("GET", "/health/ready");
     strictEqual(ready.status, 200);
-    strictEqual(ready.data.checks.postgres.ok, true);
-    strictEqual(ready.data.checks.redis.ok, true);
+    // Only the status is public ("degraded" while the Kafka producer is still connecting).
+    deepStrictEqual(Object.keys(ready.data), ["status"]);
+    ok(["ok", "degraded"].includes(ready.data.status), ready.text);
 
     const u = await http.user();
     const me = await http.call("GET", "/auth/me", { token: u.token });
@@ -54,6 +69,11 @@ test("the API over HTTP: auth, orders, health, docs, graceful stop", async () =>
       (await http.call("POST", "/auth/logout", { token: refreshed.data.access_token })).status,
       204,
     );
+
+    // TRACE (fetch refuses to send it) on a known path: 405 with Allow, over a raw socket.
+    const trace = await rawRequest(api.url, "TRACE /orders/ HTTP/1.1");
+    ok(trace.startsWith("HTTP/1.1 405"), trace);
+    ok(/\r\nallow: POST, OPTIONS\r\n/i.test(trace), trace);
 
     const spec = await http.call("GET", "/openapi.json");
     strictEqual(spec.data.openapi, "3.1.0");

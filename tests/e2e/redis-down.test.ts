@@ -1,5 +1,5 @@
 // With Redis stopped every endpoint still works from PostgreSQL; the cache heals afterwards.
-import { ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { test } from "../helpers/app.ts";
 import { uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
@@ -53,13 +53,16 @@ test("requests succeed while Redis is stopped, and no stale order is served afte
     ok(performance.now() - started < 10_000, "no request waited for Redis");
     const ready = await http.call("GET", "/health/ready");
     strictEqual(ready.status, 200);
-    strictEqual(ready.data.status, "degraded");
-    strictEqual(ready.data.checks.redis.ok, false);
+    // The public answer is the status alone; the failing dependency is named in the log.
+    deepStrictEqual(ready.data, { status: "degraded" });
+    ok(
+      api.logs.some((line) => line.includes('"readiness"') && line.includes('"redis":{"ok":false')),
+    );
 
     // ...so once Redis is back (its old data gone here, but the rule holds for any entry),
     // reads must show the committed status, never the one cached before the PATCH.
     await redis.start();
-    await waitFor(async () => (await http.call("GET", "/health/ready")).data.checks.redis.ok, {
+    await waitFor(async () => (await http.call("GET", "/health/ready")).data.status === "ok", {
       what: "redis reconnect",
     });
     for (let i = 0; i < 3; i++) {

@@ -1,5 +1,6 @@
 // Start-up refusals: bad configuration (every problem at once) and an unmigrated database.
 import { ok, strictEqual } from "node:assert/strict";
+import { parseEnv } from "node:util";
 import { test } from "../helpers/app.ts";
 import { testEnv } from "../helpers/config.ts";
 
@@ -11,6 +12,9 @@ async function runMain(env: Record<string, string>) {
     cwd: ROOT,
     env,
     clearEnv: true,
+    // A configuration that should be refused but is not would start a server: stop it, so the
+    // test fails (exit code is not 2) instead of hanging.
+    signal: AbortSignal.timeout(60_000),
   }).output();
   const decoder = new TextDecoder();
   return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
@@ -39,4 +43,16 @@ test("an unmigrated database stops start-up and says to migrate", async () => {
   });
   strictEqual(code, 1, output);
   ok(output.includes("not migrated") && output.includes("deno task migrate"), output);
+});
+
+test("the .env.example secret cannot start the API in production", async () => {
+  const example = parseEnv(await Deno.readTextFile(new URL(".env.example", `file://${ROOT}`)));
+  const { code, output } = await runMain({
+    ...testEnv({ APP_ENV: "production", BCRYPT_COST: "12" }),
+    JWT_SECRET_KEY: example.JWT_SECRET_KEY!,
+    PORT: "0",
+  });
+  strictEqual(code, 2, output);
+  ok(output.includes("JWT_SECRET_KEY") && output.includes("openssl rand -base64 48"), output);
+  ok(!output.includes('"listening"'), output);
 });

@@ -6,7 +6,11 @@ import { parseEnv } from "node:util";
 import postgres from "postgres";
 import type { LogFn } from "../../common/events/kafka-log.ts";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
-import { createOutboxRelay, type OutboxRelay } from "../../api/events/relay.ts";
+import {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+} from "../../api/events/relay.ts";
 
 const fileEnv = (() => {
   try {
@@ -126,6 +130,18 @@ export async function collect(topic: string) {
     records,
     /** Starts consuming (separately, so a test can stop Kafka in between). */
     async start() {
+      // Position the group at `start` on every join: after a broker restart the consumer may
+      // crash and rejoin (kafkajs restarts it), which forgets an earlier seek.
+      const seekToStart = () => {
+        for (const [partition, offset] of start) {
+          consumer.seek({ topic, partition, offset: offset.toString() });
+        }
+      };
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        try {
+          seekToStart();
+        } catch { /* not initialized yet: the next join seeks */ }
+      });
       await consumer.connect();
       await consumer.subscribe({ topic });
       await consumer.run({
@@ -139,9 +155,9 @@ export async function collect(topic: string) {
           return Promise.resolve();
         },
       });
-      for (const [partition, offset] of start) {
-        consumer.seek({ topic, partition, offset: offset.toString() });
-      }
+      try {
+        seekToStart();
+      } catch { /* crashed right after joining: it rejoins and seeks then */ }
       return this;
     },
     async stop() {
@@ -173,6 +189,7 @@ export function relay(
   lockKey: number,
   sweepIntervalMs = 500,
   backoff = { baseMs: 100, maxMs: 1_000 },
+  more: Partial<OutboxRelayOptions> = {},
 ): OutboxRelay {
   return createOutboxRelay({
     sql,
@@ -183,6 +200,7 @@ export function relay(
     log: testLog,
     lockKey,
     backoff,
+    ...more,
   });
 }
 

@@ -32,7 +32,7 @@ Deno.test("Kafka down: rows stay pending, then are published once each", {
     kafkaStopped = true;
 
     await late.start(); // must not throw or wait for Kafka
-    assert.deepEqual(late.status(), { producer: "disconnected", leader: false });
+    assert.deepEqual(late.status(), { producer: "disconnected", leader: false, published: 0 });
 
     const orders = await insertOrders(sql, 20);
     const ids = orders.map((o) => o.eventId);

@@ -47,10 +47,12 @@ Deno.test(
       const rows = await sql`select sent_at, attempts from outbox
       where event_id = any(${orders.map((o) => o.eventId)}::uuid[])`;
       assert.ok(rows.every((row) => row.sent_at !== null && row.attempts === 0));
-      assert.deepEqual({ ...r.status(), pending: 0 }, {
+      assert.deepEqual({ ...r.status(), pending: 0, parked: 0 }, {
         producer: "connected",
         leader: true,
         pending: 0,
+        parked: 0,
+        published: 5,
       });
     } finally {
       await r.stop();

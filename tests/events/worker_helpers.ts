@@ -95,6 +95,15 @@ export function spawnWorker(groupId: string, port: number, env: Record<string, s
 export async function startWorker(env: Record<string, string> = {}, groupId?: string) {
   const group = groupId ?? `events-test-worker-${crypto.randomUUID()}`;
   if (!groupId) await startAtEnd(group);
+  return await spawnAlive(group, env);
+}
+
+/** A worker in a brand-new group with no committed offsets (a first deploy). */
+export async function startFreshWorker(env: Record<string, string> = {}) {
+  return await spawnAlive(`events-test-fresh-${crypto.randomUUID()}`, env);
+}
+
+async function spawnAlive(group: string, env: Record<string, string>) {
   const worker = spawnWorker(group, 20_000 + Math.floor(Math.random() * 20_000), env);
   try {
     await waitFor("worker alive", async () => (await worker.alive()) === 204, 60_000, 100);

@@ -17,8 +17,12 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PASSWORD_HASH_WORKERS: "1",
     SLOWAPI_RATELIMIT: "100000/minute",
     LOGIN_RATELIMIT: "100000/minute",
+    LOGIN_ACCOUNT_RATELIMIT: "100000/minute",
+    REGISTER_RATELIMIT: "100000/minute",
     TRUST_PROXY: "true",
     LOGGING_LVL: "CRITICAL",
+    // This machine is shared and slow; the request deadline has its own tests (tests/faults/).
+    REQUEST_TIMEOUT_MS: "30000",
     ...overrides,
   };
 }

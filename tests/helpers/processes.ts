@@ -6,8 +6,12 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 export interface RunningApi {
   url: string;
+  /** The metrics port's base URL (METRICS_PORT; a random port unless overridden). */
+  metricsUrl: string;
   pid: number;
   logs: string[];
+  /** False once the process has exited (crashed, or stopped). */
+  alive(): boolean;
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
@@ -16,12 +20,19 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "api/main.ts"],
     cwd: ROOT,
-    env: testEnv({ PORT: "0", HOST: "127.0.0.1", LOGGING_LVL: "INFO", ...overrides }),
+    env: testEnv({
+      PORT: "0",
+      METRICS_PORT: "0",
+      HOST: "127.0.0.1",
+      LOGGING_LVL: "INFO",
+      ...overrides,
+    }),
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const logs: string[] = [];
   let port = 0;
+  let metricsPort = 0;
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const lines = stream.pipeThrough(new TextDecoderStream());
     let buffer = "";
@@ -32,6 +43,9 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
       for (const line of parts) {
         logs.push(line);
         if (!port && line.includes('"listening"')) port = JSON.parse(line).port;
+        if (!metricsPort && line.includes('"metrics listening"')) {
+          metricsPort = JSON.parse(line).port;
+        }
       }
     }
   };
@@ -46,8 +60,10 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
   if (!port) throw new Error(`API exited before listening:\n${logs.join("\n")}`);
   return {
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     pid: child.pid,
     logs,
+    alive: () => !exited,
     async stop(signal: Deno.Signal = "SIGTERM") {
       if (!exited) child.kill(signal);
       return await status;
@@ -60,6 +76,9 @@ export interface RunningRedis {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that hangs (accepts, never answers) instead of refusing. */
+  freeze(): void;
+  thaw(): void;
 }
 
 /** A private redis-server a test may stop and start without disturbing anyone else. */
@@ -82,6 +101,12 @@ export async function privateRedis(): Promise<RunningRedis> {
         conn.close();
         return true;
       }, { what: "redis-server" });
+    },
+    freeze() {
+      child?.kill("SIGSTOP");
+    },
+    thaw() {
+      child?.kill("SIGCONT");
     },
     async stop() {
       if (!child) return;

@@ -1,0 +1,79 @@
+// Per-request bookkeeping for the request deadline (middleware/request-timeout.ts): which
+// PostgreSQL queries a request started, so that a request answered 503 for taking too long
+// does not leave its work behind. Queries still waiting for a pool connection are dropped
+// (otherwise an outage leaves a backlog that runs, pointlessly, once PostgreSQL is back),
+// running ones get a cancel request, and a transaction that starts or issues a statement
+// after the deadline rolls back instead.
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Sql } from "../db.ts";
+
+/** postgres.js Query internals this module relies on (postgres 3.4.9, src/query.js). */
+interface QueryState {
+  executed: boolean;
+  active: boolean;
+  state: unknown;
+  canceller: ((query: QueryState) => Promise<unknown>) | null;
+}
+
+export interface RequestScope {
+  signal: AbortSignal;
+  queries: Set<QueryState>;
+}
+
+export class RequestAbandonedError extends Error {
+  override name = "RequestAbandonedError";
+  readonly code = "REQUEST_ABANDONED";
+  constructor() {
+    super("the request was answered after its deadline; its database work is abandoned");
+  }
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+export function runInScope<T>(scope: RequestScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/** Cancels what the request left running or queued; the abandoned awaits see an error. */
+export function abandonQueries(scope: RequestScope): void {
+  for (const query of scope.queries) {
+    // Queued (no backend yet) or running; done and never-run (fragments) ones are left alone.
+    if (!query.executed || !(query.state === null || query.active)) continue;
+    const cancel = query.canceller;
+    query.canceller = null;
+    // Query.cancel() drops this promise; a cancel that fails (server hung) must not surface as
+    // an unhandled rejection, so the canceller is called here directly.
+    cancel?.(query)?.catch(() => {});
+  }
+  scope.queries.clear();
+}
+
+function isQuery(value: unknown): value is QueryState {
+  return value instanceof Promise && "canceller" in value && "executed" in value;
+}
+
+/** Wraps a pool (or a transaction) so queries made inside a request scope are tracked. */
+export function trackQueries<T extends Sql>(sql: T): T {
+  return new Proxy(sql, {
+    apply(target, thisArg, args) {
+      const scope = storage.getStore();
+      if (scope?.signal.aborted) throw new RequestAbandonedError();
+      const result = Reflect.apply(target, thisArg, args);
+      if (scope && isQuery(result)) scope.queries.add(result);
+      return result;
+    },
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "begin" || typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const scope = storage.getStore();
+        const fn = args.at(-1) as (tx: Sql) => unknown;
+        args[args.length - 1] = (tx: Sql) => {
+          if (scope?.signal.aborted) throw new RequestAbandonedError();
+          return fn(trackQueries(tx));
+        };
+        return value.apply(target, args);
+      };
+    },
+  });
+}

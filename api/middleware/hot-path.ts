@@ -1,0 +1,136 @@
+// The request's single Redis round trip: one Lua script (EVALSHA) increments every rate-limit
+// counter the request touches, checks the bearer token's session against the logout denylist
+// (`revoked:sid:<sid>`) and, for GET /orders/{id}, reads the cache entry. Handlers and
+// `authenticate` take those answers from the context instead of asking Redis again.
+// Redis down: the limits count per process (MemoryCounters), the denylist cannot be checked
+// (logout cannot write it either), and the cache is a miss, so the order comes from PostgreSQL.
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { Log } from "../../common/logger.ts";
+import { problemResponse } from "../lib/problem.ts";
+import { apiMetrics } from "../metrics/metrics.ts";
+import { type Redis, redisScript } from "../redis.ts";
+import type { AppEnv, Prefetched } from "../types.ts";
+import { revokedSessionKey } from "../auth/session-revocation.ts";
+import {
+  type Count,
+  type Counter,
+  type LimitRule,
+  MemoryCounters,
+  rateLimitHeaders,
+  validateRule,
+  verdict,
+} from "./rate-limit.ts";
+
+// KEYS: the counters, then the denylist key when ARGV[2] = "1", then the cache key when
+// ARGV[3] = "1". ARGV[1]: number of counters; then window ms and limit per counter.
+// Reply: hits and ms-to-reset per counter, then 1/0 for "revoked", then the cache value.
+const SCRIPT = `
+local n = tonumber(ARGV[1])
+local out = {}
+local blocked = false
+for i = 1, n do
+  local hits, ttl = 0, 0
+  if not blocked then
+    hits = redis.call('INCR', KEYS[i])
+    ttl = redis.call('PTTL', KEYS[i])
+    if ttl <= 0 then
+      ttl = tonumber(ARGV[2 + 2 * i])
+      redis.call('PEXPIRE', KEYS[i], ttl)
+    end
+    blocked = hits > tonumber(ARGV[3 + 2 * i])
+  end
+  out[2 * i - 1] = hits
+  out[2 * i] = ttl
+end
+local k = n
+local revoked = 0
+if ARGV[2] == '1' then
+  k = k + 1
+  revoked = redis.call('EXISTS', KEYS[k])
+end
+out[2 * n + 1] = revoked
+if ARGV[3] == '1' then
+  out[2 * n + 2] = redis.call('GET', KEYS[k + 1])
+end
+return out`;
+
+export interface HotPathOptions {
+  redis: Redis;
+  log: Log;
+  /** Evaluated in order; an empty list limits nothing. */
+  limits: LimitRule[];
+  /** The session id of the request's bearer token, when it carries a valid one. */
+  session: (c: Context<AppEnv>) => Promise<string | null> | string | null;
+  /** A cache key to read along (GET /orders/{id}), or null. */
+  prefetch: (c: Context<AppEnv>) => string | null;
+}
+
+export function hotPath(opts: HotPathOptions) {
+  if (!opts?.redis || typeof opts.log !== "function") throw new Error("hotPath: redis and log");
+  if (typeof opts.session !== "function" || typeof opts.prefetch !== "function") {
+    throw new Error("hotPath: session and prefetch are required");
+  }
+  const limits = opts.limits.map(validateRule);
+  const script = redisScript(opts.redis, SCRIPT);
+  const memory = new MemoryCounters(Math.max(1, ...limits.map((rule) => rule.rate.windowMs)));
+
+  async function roundTrip(counters: Counter[], sid: string | null, cacheKey: string | null) {
+    const keys = counters.map((counter) => counter.key);
+    const args = [String(counters.length), sid ? "1" : "0", cacheKey ? "1" : "0"];
+    for (const { rule } of counters) args.push(String(rule.rate.windowMs), String(rule.rate.limit));
+    if (sid) keys.push(revokedSessionKey(sid));
+    if (cacheKey) keys.push(cacheKey);
+    const reply = await script.run(keys, args) as (number | string | null)[];
+    const counts: Count[] = counters.map((_, i) => ({
+      hits: Number(reply[2 * i]),
+      ttlMs: Number(reply[2 * i + 1]),
+    }));
+    const prefetched: Prefetched = {};
+    if (sid) prefetched.session = { sid, revoked: reply[2 * counters.length] === 1 };
+    if (cacheKey) {
+      const raw = reply[2 * counters.length + 1];
+      prefetched.cache = { key: cacheKey, raw: typeof raw === "string" ? raw : null };
+    }
+    return { counts, prefetched };
+  }
+
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const counters: Counter[] = [];
+    for (const rule of limits) {
+      const key = await rule.key(c);
+      if (key !== null) counters.push({ rule, key: `rl:${rule.name}:${key}` });
+    }
+    const sid = await opts.session(c);
+    const cacheKey = opts.prefetch(c);
+    if (counters.length === 0 && !sid && !cacheKey) return await next();
+
+    let counts: Count[];
+    try {
+      const result = await roundTrip(counters, sid, cacheKey);
+      counts = result.counts;
+      c.set("prefetched", result.prefetched);
+    } catch (error) {
+      opts.log("debug", "redis unavailable; limits count in this process", {
+        error: String(error),
+      });
+      counts = memory.count(counters);
+      c.set("prefetched", {
+        session: sid ? { sid, revoked: null } : undefined,
+        cache: cacheKey ? { key: cacheKey, raw: null } : undefined,
+      });
+    }
+
+    const { index, blocked } = verdict(counters, counts);
+    if (index >= 0) {
+      const { rule } = counters[index];
+      const headers = rateLimitHeaders(rule, counts[index], blocked);
+      for (const [name, value] of Object.entries(headers)) c.header(name, value);
+      if (blocked) {
+        apiMetrics.rateLimitRejected.inc({ limiter: rule.name });
+        return problemResponse(c, 429, `Rate limit of ${rule.rate.text} exceeded; retry later.`);
+      }
+    }
+    await next();
+  });
+}

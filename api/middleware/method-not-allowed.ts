@@ -1,0 +1,51 @@
+// A known path asked with a method it does not have gets 405 problem+json with `Allow`
+// (RFC 9110 §15.5.6) instead of a 404, before authentication or body parsing. OPTIONS on a
+// known path answers 204 with `Allow` (CORS preflights are answered by the CORS middleware,
+// which runs first when enabled).
+import { createMiddleware } from "hono/factory";
+import { problemResponse } from "../lib/problem.ts";
+import type { AppEnv } from "../types.ts";
+
+export interface RouteInfo {
+  method: string;
+  path: string;
+}
+
+function toPattern(path: string): RegExp {
+  const source = path.split("/").map((part) =>
+    part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  ).join("/");
+  return new RegExp(`^${source}$`);
+}
+
+/** Path patterns → methods, built from the app's routes on first use (after registration). */
+function methodTable(routes: readonly RouteInfo[]) {
+  const table = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const { method, path } of routes) {
+    if (method === "ALL" || path.includes("*")) continue; // middleware, not routes
+    const entry = table.get(path) ?? { pattern: toPattern(path), methods: new Set<string>() };
+    entry.methods.add(method.toUpperCase());
+    if (method.toUpperCase() === "GET") entry.methods.add("HEAD"); // Hono answers HEAD itself
+    table.set(path, entry);
+  }
+  return [...table.values()];
+}
+
+export function methodNotAllowed(routes: () => readonly RouteInfo[]) {
+  if (typeof routes !== "function") throw new Error("methodNotAllowed: routes is required");
+  let table: ReturnType<typeof methodTable> | undefined;
+  return createMiddleware<AppEnv>(async (c, next) => {
+    table ??= methodTable(routes());
+    const method = c.req.method.toUpperCase();
+    const matching = table.filter((entry) => entry.pattern.test(c.req.path));
+    if (matching.length === 0 || matching.some((entry) => entry.methods.has(method))) {
+      return await next();
+    }
+    const allowed = [...new Set(matching.flatMap((entry) => [...entry.methods]))];
+    const allow = [...allowed, "OPTIONS"].join(", ");
+    if (method === "OPTIONS") return c.body(null, 204, { Allow: allow });
+    return problemResponse(c, 405, `${method} is not allowed on ${c.req.path}.`, {}, {
+      Allow: allow,
+    });
+  });
+}

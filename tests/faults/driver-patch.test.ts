@@ -1,0 +1,93 @@
+// The postgres.js patch (patches/postgres@3.4.9.patch, see README "Operations"): a reserved
+// connection and a transaction whose backend is terminated must not kill the process (the
+// uncaught "Cannot read properties of null (reading 'write')") nor leave a query hanging,
+// under Deno (node_modules patched by scripts/patch-deps.ts) and under Bun (patched by
+// `bun install` itself from package.json patchedDependencies, as in Dockerfile.worker).
+import { ok, strictEqual } from "node:assert/strict";
+import { applyHunks, parsePatch } from "../../scripts/patch-deps.ts";
+import { bunPath, REPO_ROOT, runChild } from "../helpers/child.ts";
+import { testEnv } from "../helpers/config.ts";
+
+const FIXTURE = "tests/fixtures/reserved-connection-killed.ts";
+const env = () => ({ PATH: Deno.env.get("PATH")!, DATABASE_URL: testEnv().DATABASE_URL });
+
+function assertSurvived(result: Awaited<ReturnType<typeof runChild>>) {
+  const detail = `${result.stdout}\n${result.stderr}`;
+  ok(!result.timedOut, `a query never settled (the process hung):\n${detail}`);
+  strictEqual(result.code, 0, `the process died:\n${detail}`);
+  ok(result.stdout.includes("survived"), detail);
+  ok(!/reading 'write'|evaluating 'socket.write'/.test(detail), detail);
+}
+
+Deno.test("Deno: killed reserved connections and transactions settle, the process survives", async () => {
+  const result = await runChild(Deno.execPath(), ["run", "--allow-all", FIXTURE], {
+    env: env(),
+  });
+  assertSurvived(result);
+  ok(result.stdout.includes('"transaction":"CONNECTION_CLOSED"'), result.stdout);
+});
+
+Deno.test("Bun: a frozen-lockfile install applies the patch and the process survives", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bun-patch-" });
+  try {
+    for (const file of ["package.json", "bun.lock"]) {
+      await Deno.copyFile(`${REPO_ROOT}${file}`, `${dir}/${file}`);
+    }
+    await Deno.mkdir(`${dir}/patches`);
+    for await (const entry of Deno.readDir(`${REPO_ROOT}patches`)) {
+      await Deno.copyFile(`${REPO_ROOT}patches/${entry.name}`, `${dir}/patches/${entry.name}`);
+    }
+    await Deno.copyFile(`${REPO_ROOT}${FIXTURE}`, `${dir}/fixture.ts`);
+    const install = await runChild(
+      bunPath(),
+      ["install", "--frozen-lockfile", "--production", "--ignore-scripts"],
+      { cwd: dir, env: { ...env(), HOME: Deno.env.get("HOME") ?? "/tmp" }, timeoutMs: 120_000 },
+    );
+    strictEqual(install.code, 0, install.stderr);
+    const source = await Deno.readTextFile(`${dir}/node_modules/postgres/src/connection.js`);
+    ok(source.includes("order-service patch"), "bun install applied the patch");
+    assertSurvived(await runChild(bunPath(), ["fixture.ts"], { cwd: dir, env: env() }));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Deno's node_modules copy is patched, and Deno's global npm cache is not", async () => {
+  const check = await runChild(Deno.execPath(), [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "scripts/patch-deps.ts",
+    "--check",
+  ], { env: env() });
+  strictEqual(check.code, 0, check.stderr);
+  const manifest = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}package.json`));
+  ok(manifest.patchedDependencies?.["postgres@3.4.9"], "package.json lists the postgres patch");
+  for (const file of ["src/connection.js", "cjs/src/connection.js", "src/index.js"]) {
+    const source = await Deno.readTextFile(`${REPO_ROOT}node_modules/postgres/${file}`);
+    ok(source.includes("order-service patch"), `node_modules/postgres/${file} is patched`);
+  }
+  const info = JSON.parse(
+    (await runChild(Deno.execPath(), ["info", "--json"], { env: env() })).stdout,
+  );
+  const cached = `${info.npmCache}/registry.npmjs.org/postgres/3.4.9/src/connection.js`;
+  const exists = await Deno.stat(cached).then(() => true, () => false);
+  if (exists) ok(!(await Deno.readTextFile(cached)).includes("order-service patch"), cached);
+});
+
+Deno.test("patch-deps: applies once, recognises its own result, refuses a changed file", () => {
+  const hunks = parsePatch(
+    "notes\n\ndiff --git a/f.js b/f.js\n--- a/f.js\n+++ b/f.js\n@@ -1,2 +1,3 @@\n a\n+b\n c\n",
+  ).get("f.js")!;
+  const [patched, first] = applyHunks("x\na\nc\ny\n", hunks, "f.js");
+  strictEqual(first, "patched");
+  strictEqual(patched, "x\na\nb\nc\ny\n");
+  strictEqual(applyHunks(patched, hunks, "f.js")[1], "already patched");
+  let refused = false;
+  try {
+    applyHunks("something else\n", hunks, "f.js");
+  } catch {
+    refused = true;
+  }
+  ok(refused);
+});

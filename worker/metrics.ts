@@ -1,0 +1,73 @@
+// The worker's Prometheus metrics (prom-client), served at GET /metrics on the health port.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export const registry = new Registry();
+const registers = [registry];
+
+export type RecordResult = "processed" | "duplicate" | "retried" | "dlq";
+
+export const workerMetrics = {
+  records: new Counter({
+    name: "worker_records_total",
+    help: "new_order records by result: processed, duplicate (already done), retried " +
+      "(one failed attempt, tried again), dlq (sent to new_order.dlq).",
+    labelNames: ["result"] as const,
+    registers,
+  }),
+  duration: new Histogram({
+    name: "worker_record_duration_seconds",
+    help: "Time to handle one record, retries and dead-lettering included.",
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30],
+    registers,
+  }),
+  lag: new Gauge({
+    name: "worker_consumer_lag",
+    help: "Records on the partition after the last one this worker finished (high " +
+      "watermark of the latest fetch minus the next offset to commit).",
+    labelNames: ["partition"] as const,
+    registers,
+  }),
+  inFlight: new Gauge({
+    name: "worker_in_flight",
+    help: "Records being handled right now.",
+    registers,
+  }),
+};
+
+// Every result is exported from the start (at 0), so rate() and alerts work before the first.
+for (const result of ["processed", "duplicate", "retried", "dlq"] as const) {
+  workerMetrics.records.inc({ result }, 0);
+}
+
+export function startDefaultMetrics() {
+  collectDefaultMetrics({ register: registry });
+}
+
+/** Times and counts one record's handling by its outcome. */
+export async function observeRecord<T extends { kind: string }>(
+  handle: () => Promise<T>,
+): Promise<T> {
+  const end = workerMetrics.duration.startTimer();
+  workerMetrics.inFlight.inc();
+  try {
+    const outcome = await handle();
+    workerMetrics.records.inc({
+      result: outcome.kind === "dead-letter" ? "dlq" : outcome.kind as RecordResult,
+    });
+    return outcome;
+  } finally {
+    workerMetrics.inFlight.dec();
+    end();
+  }
+}
+
+/**
+ * Lag of a partition: records from the first one not yet finished (`nextOffset`, the offset
+ * the group will commit next) up to the high watermark of the latest fetch.
+ */
+export function recordLag(partition: number, highWatermark: string, nextOffset: string) {
+  workerMetrics.lag.set(
+    { partition: String(partition) },
+    Math.max(0, Number(highWatermark) - Number(nextOffset)),
+  );
+}
