@@ -75,9 +75,15 @@ async function createInTransaction(
   input: CreateOrderInput,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
-  // Without a key: one statement, no explicit transaction (see insertOrderWithEvent).
+  // Without a key: the one statement (see insertOrderWithEvent), inside BEGIN/COMMIT all the
+  // same: a transaction waits for an idle connection, so a request past its deadline drops it
+  // (lib/request-scope.ts), while a bare statement would be pipelined onto a busy connection
+  // and still run after the client got its 503.
   if (idempotencyKey === undefined) {
-    return { replayed: false, entry: await insertOrderWithEvent(sql, input) };
+    return {
+      replayed: false,
+      entry: await sql.begin((tx) => insertOrderWithEvent(tx, input)),
+    };
   }
   const hash = await requestHash(input);
   // BEGIN, the lock and the look-up pipelined, one insert statement, COMMIT: four round trips.

@@ -25,8 +25,8 @@ export interface IdempotencyRecord {
 }
 
 /**
- * One statement, one round trip and no explicit transaction: the order, its outbox row (and
- * the idempotency record) commit together or not at all. PostgreSQL builds the event value
+ * One statement for the order, its outbox row (and the idempotency record): they commit
+ * together or not at all. PostgreSQL builds the event value
  * from the inserted row with the fields and formats of toOrder() (tests/api/orders.test.ts
  * compares them); bench/run/references.ts runs the same statement in pgbench, so keep the
  * two in step. The to_char pattern quotes its colons so that pgbench reads no variable in it.

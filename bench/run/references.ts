@@ -28,7 +28,9 @@ export const PGBENCH_TOPIC = "bench.pgbench";
 
 // The API's statement with its parameters as literals (the creator as a pgbench variable).
 // The id imitates a UUIDv7 (time first), as the API's ids keep the index append-mostly.
+// BEGIN/COMMIT as the API sends them (orders.create.ts says why).
 const CREATE_ORDER_SQL = `
+BEGIN;
 with o as (
   insert into orders (id, creator_id, items, order_price)
   values ((lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0') || '7'
@@ -44,12 +46,13 @@ with o as (
   ) as value
   from o
 ), event as (
-  insert into outbox (event_id, topic, record_key, record_value, headers)
+  insert into outbox (event_id, topic, record_key, record_value, headers, traceparent)
   select gen_random_uuid(), '${PGBENCH_TOPIC}', v.id::text, v.value::text,
-         '${JSON.stringify(orderCreatedHeaders(crypto.randomUUID()))}'
+         '${JSON.stringify(orderCreatedHeaders(crypto.randomUUID()))}', null
   from v
 )
 select * from o;
+COMMIT;
 `;
 
 async function findPgbench(): Promise<string | null> {
