@@ -123,8 +123,8 @@ try {
       loginsSaturating: { without: satWithout, with: satWith },
       loginsPaced: { without: pacedWithout, with: pacedWith },
       loginLoad: logins,
-      loginsAlone,
       metricsOverhead: metrics,
+      loginsAlone,
     },
     api: {
       idleRssMb: idleMemory ? round(idleMemory.rssKb / 1024, 1) : null,

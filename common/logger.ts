@@ -1,7 +1,7 @@
 // Structured JSON logs, one object per line on stdout. Never pass secrets in fields.
-import process from "node:process";
 // A line written while a span is active carries its `trace_id` and `span_id`.
 import { traceFields } from "./tracing.ts";
+import process from "node:process";
 
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
 export type Log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;

@@ -8,15 +8,7 @@ import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
 import { apiMetrics } from "../metrics/metrics.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";
-import { insertOrderWithEvent } from "./orders.repo.ts";
-
-export interface CreateOrderInput {
-  creatorId: string;
-  items: Record<string, unknown>;
-  orderPrice: number;
-  /** The creating request's W3C trace context, stored with the outbox event. */
-  traceparent?: string;
-}
+import { insertOrderWithEvent, type NewOrder } from "./orders.repo.ts";
 
 export type CreateOrderResult =
   | { replayed: false; entry: VersionedOrder }
@@ -43,7 +35,7 @@ function canonical(value: unknown, depth = 0): string {
   return JSON.stringify(value);
 }
 
-async function requestHash(input: CreateOrderInput): Promise<string> {
+async function hashRequest(input: NewOrder): Promise<string> {
   const text = canonical({ items: input.items, order_price: input.orderPrice });
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -56,36 +48,30 @@ const DB_SPAN = {
 
 export async function createOrder(
   sql: Sql,
-  input: CreateOrderInput,
+  input: NewOrder,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
   // Taken before the transaction's span starts, so it names the request's server span.
   const traced = { ...input, traceparent: currentTraceparent() };
   const result = await withSpan(
-    "pg transaction create_order",
+    "pg create_order",
     DB_SPAN,
-    () => createInTransaction(sql, traced, idempotencyKey),
+    () => createInDatabase(sql, traced, idempotencyKey),
   );
   if (!result.replayed) apiMetrics.ordersCreated.inc();
   return result;
 }
 
-async function createInTransaction(
+async function createInDatabase(
   sql: Sql,
-  input: CreateOrderInput,
+  input: NewOrder,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
-  // Without a key: the one statement (see insertOrderWithEvent), inside BEGIN/COMMIT all the
-  // same: a transaction waits for an idle connection, so a request past its deadline drops it
-  // (lib/request-scope.ts), while a bare statement would be pipelined onto a busy connection
-  // and still run after the client got its 503.
+  // Without a key: one statement, no explicit transaction (see insertOrderWithEvent).
   if (idempotencyKey === undefined) {
-    return {
-      replayed: false,
-      entry: await sql.begin((tx) => insertOrderWithEvent(tx, input)),
-    };
+    return { replayed: false, entry: await insertOrderWithEvent(sql, input) };
   }
-  const hash = await requestHash(input);
+  const requestHash = await hashRequest(input);
   // BEGIN, the lock and the look-up pipelined, one insert statement, COMMIT: four round trips.
   // The look-up is its own statement, so its snapshot is taken after the lock is granted and
   // sees a first request that committed while we waited.
@@ -104,7 +90,7 @@ async function createInTransaction(
       });
     }
     if (previous?.fresh) {
-      if (previous.request_hash !== hash) {
+      if (previous.request_hash !== requestHash) {
         throw new ProblemError(
           422,
           "This Idempotency-Key was already used with a different request body.",
@@ -113,7 +99,7 @@ async function createInTransaction(
       }
       return { replayed: true, order: previous.response_body };
     }
-    const entry = await insertOrderWithEvent(tx, input, { key: idempotencyKey, requestHash: hash });
+    const entry = await insertOrderWithEvent(tx, input, { key: idempotencyKey, requestHash });
     return { replayed: false, entry };
   });
 }

@@ -1,7 +1,7 @@
 // POST /orders writes the order and its outbox event in one statement (orders.repo.ts): the
 // event value PostgreSQL builds is the order exactly as the API answers, and the NOTIFY that
 // wakes the relay comes once per statement, not once per row.
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { createTestApp, test } from "../helpers/app.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -52,13 +52,14 @@ test("an insert statement sends one NOTIFY outbox, however many rows it writes",
   try {
     // Already marked sent, so no relay ever picks these rows up.
     await t.deps.sql`
-      insert into outbox (event_id, topic, record_key, record_value, headers, sent_at)
-      select gen_random_uuid(), ${topic}, 'k' || n, '{}', '{}'::jsonb, now()
+      insert into outbox (event_id, topic, record_key, record_value, headers, sent_at, state)
+      select gen_random_uuid(), ${topic}, 'k' || n, '{}', '{}'::jsonb, now(), 'sent'
       from generate_series(1, 3) as n`;
     // Notifications arrive in commit order: once the sentinel is in, the insert's are too.
     await t.deps.sql`select pg_notify('outbox', ${sentinel})`;
     await waitFor(() => received.includes(sentinel), { what: "the sentinel notification" });
     strictEqual(received.indexOf(sentinel), 1, `one notification, got ${received.join(", ")}`);
+    ok(/^\d+$/.test(received[0]), `the payload is an outbox id, got ${received[0]}`);
   } finally {
     await listener.unlisten();
     await t.deps.sql`delete from outbox where topic = ${topic}`;
