@@ -1,6 +1,6 @@
 // The transactional-outbox relay (SPEC §4), run inside every API process. Orders and their
 // outbox rows are committed together; this relay publishes the rows to Kafka and marks them
-// sent. It is woken by NOTIFY on channel `outbox` (the insert trigger sends the row id) and
+// sent. It is woken by NOTIFY on channel `outbox` (one per insert statement, payload unused) and
 // sweeps periodically as a safety net for missed notifications and rows whose backoff ended.
 // Only the holder of an advisory lock publishes, so several API processes share one database
 // without competing; the others retry the lock every sweep and take over if the leader dies.
