@@ -66,9 +66,7 @@ try {
     await readScenarios(api.url, apiPid, seeded);
 
   // What the Prometheus metrics cost on cached GETs (on vs an identical API with them off).
-  const metrics = settings.metricsRounds > 0
-    ? await metricsOverhead({ url: api.url, pid: apiPid }, seeded)
-    : null;
+  const metrics = settings.metricsRounds > 0 ? await metricsOverhead(seeded) : null;
 
   // Event pipeline (issue 3): before POST /orders so the relay has no backlog.
   const pipeline = await runPipeline(api.url, client, newUser);

@@ -17,6 +17,14 @@ KAFKA_VERSION=4.1.1
 cache=${ORDER_SERVICE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-service}
 kafka_libs=$cache/kafka-$KAFKA_VERSION/libs
 
+# A process that exited but was not reaped yet (a zombie: our daemons are re-parented to an init
+# that may reap late) still answers `kill -0`; it must count as stopped, or `up` would skip it.
+pid_alive() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 
@@ -84,7 +92,7 @@ pg_up() {
 
 redis_up() {
   mkdir -p "$data/redis" "$data/run"
-  if [ -f "$data/run/redis.pid" ] && kill -0 "$(cat "$data/run/redis.pid")" 2>/dev/null; then return 0; fi
+  if [ -f "$data/run/redis.pid" ] && pid_alive "$(cat "$data/run/redis.pid")"; then return 0; fi
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$data/redis" \
     --pidfile "$data/run/redis.pid" --logfile "$data/run/redis.log" --save "" --appendonly no
   for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -102,7 +110,7 @@ kafka_fetch() {
 kafka_up() {
   local dir=$data/kafka props=$data/kafka/server.properties
   mkdir -p "$dir/logs" "$data/run"
-  if [ -f "$data/run/kafka.pid" ] && kill -0 "$(cat "$data/run/kafka.pid")" 2>/dev/null; then return 0; fi
+  if [ -f "$data/run/kafka.pid" ] && pid_alive "$(cat "$data/run/kafka.pid")"; then return 0; fi
   kafka_fetch
   cat >"$props" <<EOF
 process.roles=broker,controller
@@ -134,7 +142,7 @@ EOF
   echo $! >"$data/run/kafka.pid"
   for _ in $(seq 600); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_PORT") 2>/dev/null; then return 0; fi
-    kill -0 "$(cat "$data/run/kafka.pid")" 2>/dev/null || die "kafka exited; see .data/kafka/logs"
+    pid_alive "$(cat "$data/run/kafka.pid")" || die "kafka exited; see .data/kafka/logs"
     sleep 0.1
   done
   die "kafka did not open port $KAFKA_PORT; see .data/kafka/logs"
@@ -144,11 +152,11 @@ stop_pidfile() {
   local name=$1 file=$data/run/$1.pid pid
   [ -f "$file" ] || return 0
   pid=$(cat "$file")
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$pid"; then
     log "stopping $name"
     kill -TERM "$pid"
-    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    for _ in $(seq 300); do pid_alive "$pid" || break; sleep 0.1; done
+    pid_alive "$pid" && kill -KILL "$pid"
   fi
   rm -f "$file"
 }

@@ -1,5 +1,6 @@
-// Gauges read from PostgreSQL when Prometheus scrapes, never per request: the outbox backlog,
-// its oldest event's age, parked events, and this process's connections by state. They use
+// Gauges read from PostgreSQL when Prometheus scrapes, never per request: the outbox backlog
+// (state 'pending') and its oldest event's age, parked events (state 'parked', set aside after
+// failing repeatedly: `deno task outbox`), and this process's connections by state. They use
 // their own one-connection pool with a short statement timeout, so a slow or unreachable
 // database makes a scrape report NaN quickly instead of hanging it or taking request
 // connections. Several API processes report the same outbox numbers: aggregate with max().
@@ -43,50 +44,25 @@ export function registerDbGauges(opts: DbGaugeOptions): { close(): Promise<void>
   });
 
   async function read(): Promise<Snapshot> {
-    const outbox = await (await hasParking() ? outboxWithParking() : outboxWithoutParking());
+    // Each count walks its partial index (state = 'pending' / 'parked'); sent rows are skipped.
+    const [outbox] = await sql<{ pending: number; oldest: number; parked: number }[]>`
+      select
+        (select count(*)::int from outbox where state = 'pending') as pending,
+        (select coalesce(extract(epoch from now() - min(created_at)), 0)::float8
+          from outbox where state = 'pending') as oldest,
+        (select count(*)::int from outbox where state = 'parked') as parked`;
     const connections: Record<string, number> = { ...EMPTY_STATES };
     for (
       const row of await sql<{ state: string; n: number }[]>`
         select coalesce(state, 'unknown') as state, count(*)::int as n from pg_stat_activity
         where application_name = ${opts.applicationName} group by 1`
     ) connections[row.state.replaceAll(" ", "_")] = row.n;
-    return { ...outbox, connections };
-  }
-
-  // Parking (a 'parked' state for events that keep failing) may or may not exist in this
-  // schema. Where it does, parked events are counted apart and left out of the backlog and
-  // its age, so one parked event does not look like a stuck relay.
-  async function hasParking(): Promise<boolean> {
-    const [{ n }] = await sql<{ n: number }[]>`
-      select count(*)::int as n from information_schema.columns
-      where table_schema = current_schema() and table_name = 'outbox'
-        and column_name in ('state', 'status', 'parked_at')`;
-    return n > 0;
-  }
-
-  async function outboxWithoutParking() {
-    const [row] = await sql<{ pending: number; oldest: number }[]>`
-      select count(*)::int as pending,
-        coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest
-      from outbox where sent_at is null`;
-    return { pending: row.pending, oldestAgeSeconds: row.oldest, parked: 0 };
-  }
-
-  // to_jsonb reads the parking column whatever its name, without naming a column that may not
-  // exist; only unsent rows are looked at.
-  async function outboxWithParking() {
-    const [row] = await sql<{ pending: number; oldest: number; parked: number }[]>`
-      select count(*) filter (where not parked)::int as pending,
-        coalesce(extract(epoch from now() - min(created_at) filter (where not parked)), 0)::float8
-          as oldest,
-        count(*) filter (where parked)::int as parked
-      from (
-        select created_at,
-          coalesce(to_jsonb(o) ->> 'state', to_jsonb(o) ->> 'status', '') = 'parked'
-            or to_jsonb(o) ->> 'parked_at' is not null as parked
-        from outbox o where sent_at is null
-      ) unsent`;
-    return { pending: row.pending, oldestAgeSeconds: row.oldest, parked: row.parked };
+    return {
+      pending: outbox.pending,
+      oldestAgeSeconds: outbox.oldest,
+      parked: outbox.parked,
+      connections,
+    };
   }
 
   // One database read per scrape, shared by all the gauges below.
@@ -109,15 +85,19 @@ export function registerDbGauges(opts: DbGaugeOptions): { close(): Promise<void>
         this.set(s ? pick(s) : NaN);
       },
     });
-  gauge("outbox_pending_events", "Outbox events not yet published to Kafka.", (s) => s.pending);
+  gauge(
+    "outbox_pending_events",
+    "Outbox events not yet published to Kafka (parked ones not counted).",
+    (s) => s.pending,
+  );
   gauge(
     "outbox_oldest_pending_age_seconds",
-    "Age of the oldest unpublished outbox event (0 when none is pending).",
+    "Age of the oldest pending outbox event (0 when none is pending).",
     (s) => s.oldestAgeSeconds,
   );
   gauge(
     "outbox_parked_events",
-    "Outbox events parked after failing repeatedly (0 where parking does not exist).",
+    "Outbox events parked after failing repeatedly; an operator decides (deno task outbox).",
     (s) => s.parked,
   );
   new Gauge({

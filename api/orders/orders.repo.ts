@@ -6,6 +6,7 @@ import {
   orderCreatedHeaders,
   type OrderStatus,
 } from "../../common/events/order-created.ts";
+import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts";
@@ -28,7 +29,7 @@ export interface IdempotencyRecord {
  * One statement, one round trip and no explicit transaction: the order, its outbox row (and
  * the idempotency record) commit together or not at all. PostgreSQL builds the event value
  * from the inserted row with the fields and formats of toOrder() (tests/api/orders.test.ts
- * compares them); bench/pg/create-order.sql runs the same statement in pgbench, so keep the
+ * compares them); bench/run/references.ts runs the same statement in pgbench, so keep the
  * two in step. The to_char pattern quotes its colons so that pgbench reads no variable in it.
  */
 export async function insertOrderWithEvent(
@@ -37,6 +38,7 @@ export async function insertOrderWithEvent(
   idempotency?: IdempotencyRecord,
 ): Promise<VersionedOrder> {
   const eventId = crypto.randomUUID();
+  const deadline = requestDeadline();
   const items = sql.json(input.items as never);
   const headers = sql.json(orderCreatedHeaders(eventId));
   // The first response, for retries with the same key: the same value as the event.
@@ -53,7 +55,10 @@ export async function insertOrderWithEvent(
   const [row] = await sql<OrderRow[]>`
     with o as (
       insert into orders (id, creator_id, items, order_price)
-      values (${uuidv7()}, ${input.creatorId}, ${items}, ${input.orderPrice})
+      select ${uuidv7()}, ${input.creatorId}, ${items}, ${input.orderPrice}
+      -- Nothing once the request was answered 503 (the statement may have waited, already
+      -- sent, behind another on a busy connection); the clocks are the API's and the server's.
+      where ${deadline}::timestamptz is null or clock_timestamp() < ${deadline}::timestamptz
       returning *
     ), v as (
       select o.id, jsonb_build_object(
@@ -70,6 +75,7 @@ export async function insertOrderWithEvent(
       from v
     )${remember}
     select * from o`;
+  if (!row) throw new RequestAbandonedError(); // past the deadline: nothing was written
   return { order: toOrder(row), version: row.version };
 }
 

@@ -46,11 +46,12 @@ const median = (values: number[]) => {
 };
 
 export async function metricsOverhead(
-  api: { url: string; pid: number },
   seeded: { reader: BenchUser; orderPaths: string[] },
 ): Promise<MetricsOverhead> {
-  log("metrics overhead: starting a second API with METRICS_ENABLED=false");
-  const off = await startApi({ METRICS_ENABLED: "false" });
+  // Two fresh processes, so that neither carries the earlier scenarios' state (a bcrypt queue
+  // still draining after the login load, a fuller heap) into the comparison.
+  log("metrics overhead: starting an API with metrics and one with METRICS_ENABLED=false");
+  const [api, off] = await Promise.all([startApi(), startApi({ METRICS_ENABLED: "false" })]);
   try {
     const request = (url: string): Omit<WrkRequest, "durationS"> => ({
       url: `${url}${seeded.orderPaths[0]}`,
@@ -59,7 +60,7 @@ export async function metricsOverhead(
       connections: settings.connections,
     });
     const sides = [
-      { req: request(api.url), pid: api.pid },
+      { req: request(api.url), pid: api.service.pid },
       { req: request(off.url), pid: off.service.pid },
     ];
     const durationS = Math.max(3, Math.round(settings.durationS / 2));
@@ -67,7 +68,9 @@ export async function metricsOverhead(
     const rps: [number[], number[]] = [[], []];
     const cpuUs: [number[], number[]] = [[], []];
     for (let round = 0; round < settings.metricsRounds; round++) {
-      for (const [index, side] of sides.entries()) {
+      // Which side goes first alternates too, so neither always follows the other.
+      for (const index of round % 2 ? [1, 0] : [0, 1]) {
+        const side = sides[index];
         const before = await cpuSeconds(side.pid);
         const result = await runWrk({ ...side.req, durationS });
         cpuUs[index].push(((await cpuSeconds(side.pid)) - before) * 1e6 / result.requests);
@@ -100,7 +103,7 @@ export async function metricsOverhead(
     );
     return result;
   } finally {
-    await off.service.stop();
+    await Promise.all([api.service.stop(), off.service.stop()]);
   }
 }
 

@@ -55,8 +55,13 @@ test("requests succeed while Redis is stopped, and no stale order is served afte
     strictEqual(ready.status, 200);
     // The public answer is the status alone; the failing dependency is named in the log.
     deepStrictEqual(ready.data, { status: "degraded" });
-    ok(
-      api.logs.some((line) => line.includes('"readiness"') && line.includes('"redis":{"ok":false')),
+    // Log lines are written in batches and reach us through a pipe: wait for it, don't race it.
+    await waitFor(
+      () =>
+        api.logs.some((line) =>
+          line.includes('"readiness"') && line.includes('"redis":{"ok":false')
+        ),
+      { what: "the readiness log line naming redis" },
     );
 
     // ...so once Redis is back (its old data gone here, but the rule holds for any entry),

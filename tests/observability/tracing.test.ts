@@ -68,8 +68,8 @@ Deno.test(
       assert.equal(processing.parentSpanId, server.spanId, "continues the record's traceparent");
       assert.equal(processing.attributes["order_worker.outcome"], "processed");
       const db = await find(
-        "the transaction span",
-        (s) => s.name === "pg transaction create_order",
+        "the order statement's span",
+        (s) => s.name === "pg create_order",
       );
       assert.equal(db.parentSpanId, server.spanId);
       await find("a Redis span", (s) => s.name === "redis" && s.kind === SpanKinds.CLIENT);
