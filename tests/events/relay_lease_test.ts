@@ -34,7 +34,9 @@ Deno.test({
   });
   const sql = connect();
   const records = await (await collect(ORDER_TOPIC)).start();
-  const r = relay(relaySql, uniqueLockKey(), 300);
+  // A long sweep: the relay is woken by NOTIFY, and its idle probe of the broker (every sweep
+  // interval) must not be the call that meets the frozen broker first.
+  const r = relay(relaySql, uniqueLockKey(), 10_000);
   const kafkaPid = Number(Deno.readTextFileSync(KAFKA_PID_FILE).trim());
   let frozen = false;
   try {
