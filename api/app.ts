@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { errorFields } from "../common/logger.ts";
+import { errorFields, logs } from "../common/logger.ts";
 import { createRouter, registerJsonValue } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { methodNotAllowed } from "./middleware/method-not-allowed.ts";
@@ -25,7 +25,9 @@ export function createApp(deps: AppDeps): App {
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   if (config.metrics.enabled) app.use(httpMetrics());
-  app.use(requestLog(log));
+  // Access lines are info: below that level none is built at all.
+  const accessLog = logs(config.logLevel, "info") ? config.accessLogSampleRate : 0;
+  app.use(requestLog(log, { sampleRate: accessLog }));
   app.use(secureHeaders());
   if (config.corsOrigins.length > 0) {
     app.use(cors({

@@ -18,6 +18,7 @@ import { cleanup, drainOutbox } from "./run/data.ts";
 import { runPipeline } from "./run/event-pipeline.ts";
 import { metricsOverhead, metricsTargets } from "./run/metrics-overhead.ts";
 import { describeMachine } from "./run/machine.ts";
+import { measureReferences } from "./run/references.ts";
 import { renderReport, writeResults } from "./run/report.ts";
 import { createScenario, helloScenario, readScenarios, seed } from "./run/scenarios.ts";
 import { services, startApi } from "./run/services.ts";
@@ -46,6 +47,8 @@ try {
 
   // (a) Reference: bare Hono hello world.
   const helloResult = await helloScenario();
+  // References for the other ratios: PostgreSQL's and Redis's own rates, one bcrypt hash.
+  const references = await measureReferences(cores);
 
   // The API with its real dependencies.
   log("starting the API");
@@ -59,7 +62,7 @@ try {
 
   // (b) cached GET /orders/{id}, (d) GET /orders/user/{id}, (e) cached GET with and without
   // logins.
-  const { cached, list, satWithout, pacedWithout, satWith, pacedWith, logins } =
+  const { cached, list, loginsAlone, satWithout, pacedWithout, satWith, pacedWith, logins } =
     await readScenarios(api.url, apiPid, seeded);
 
   // What the Prometheus metrics cost on cached GETs (on vs an identical API with them off).
@@ -91,6 +94,7 @@ try {
     cached,
     create,
     list,
+    loginsAlone,
     satWithout,
     satWith,
     pacedWithout,
@@ -100,7 +104,9 @@ try {
   const apiPeakMb = Math.max(...apiScenarios.map((s) => s.peakRssMb));
   const apiHwmMb = endMemory ? round(endMemory.hwmKb / 1024, 1) : null;
   const targets = evaluateTargets(
-    { helloResult, cached, satWithout, satWith, pacedWithout, pacedWith },
+    { helloResult, cached, create, satWithout, satWith, pacedWithout, pacedWith },
+    references,
+    loginsAlone,
     apiPeakMb,
     apiHwmMb,
     pipeline,
@@ -118,12 +124,14 @@ try {
       loginsPaced: { without: pacedWithout, with: pacedWith },
       loginLoad: logins,
       metricsOverhead: metrics,
+      loginsAlone,
     },
     api: {
       idleRssMb: idleMemory ? round(idleMemory.rssKb / 1024, 1) : null,
       peakRssUnderLoadMb: apiPeakMb,
       vmHwmMb: apiHwmMb,
     },
+    references,
     outboxAfterCreate: drain,
     pipeline,
     targets: targets,
@@ -136,6 +144,7 @@ try {
     targets,
     scenarios,
     logins,
+    references,
     idleMemory,
     apiPeakMb,
     apiHwmMb,

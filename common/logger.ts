@@ -1,6 +1,7 @@
 // Structured JSON logs, one object per line on stdout. Never pass secrets in fields.
 // A line written while a span is active carries its `trace_id` and `span_id`.
 import { traceFields } from "./tracing.ts";
+import process from "node:process";
 
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
 export type Log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -13,19 +14,53 @@ const ORDER: Record<LogLevel, number> = {
   critical: 50,
 };
 
+/** True when a logger created with `minLevel` writes lines of `level`. */
+export const logs = (minLevel: LogLevel, level: LogLevel) => ORDER[level] >= ORDER[minLevel];
+
+/**
+ * Lines are written in batches, one write per event-loop turn instead of one per line: under
+ * load, a write per request costs the API a measurable share of its time (bench/PROFILE.md).
+ * Errors and worse are written at once, with whatever is buffered before them, so a crash
+ * right after one loses nothing; the rest is written on exit.
+ */
+const stdout = (() => {
+  let lines: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (lines.length === 0) return;
+    const text = lines.join("\n");
+    lines = [];
+    console.log(text);
+  };
+  globalThis.addEventListener?.("unload", flush);
+  process.on("exit", flush);
+  return (line: string, urgent: boolean) => {
+    lines.push(line);
+    if (urgent) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setTimeout(flush, 0);
+    }
+  };
+})();
+
 /** `base` fields go on every line (the worker adds `service`). */
 export function createLogger(minLevel: LogLevel, base: Record<string, unknown> = {}): Log {
   const min = ORDER[minLevel];
   return (level, msg, fields = {}) => {
     if (ORDER[level] < min) return;
-    console.log(JSON.stringify({
-      time: new Date().toISOString(),
-      level,
-      ...base,
-      msg,
-      ...traceFields(),
-      ...fields,
-    }));
+    stdout(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level,
+        ...base,
+        msg,
+        ...traceFields(),
+        ...fields,
+      }),
+      ORDER[level] >= ORDER.error,
+    );
   };
 }
 

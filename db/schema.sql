@@ -21,7 +21,7 @@ CREATE FUNCTION public.outbox_notify() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    PERFORM pg_notify('outbox', NEW.id::text);
+    PERFORM pg_notify('outbox', (SELECT max(id)::text FROM inserted_rows));
     RETURN NULL;
 END;
 $$;
@@ -294,7 +294,7 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 -- Name: outbox outbox_notify; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER outbox_notify AFTER INSERT ON public.outbox FOR EACH ROW EXECUTE FUNCTION public.outbox_notify();
+CREATE TRIGGER outbox_notify AFTER INSERT ON public.outbox REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_notify();
 
 
 --
@@ -340,4 +340,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261124070500'),
     ('20261125090000'),
     ('20261125091000'),
-    ('20261125092000');
+    ('20261125092000'),
+    ('20261125093000');

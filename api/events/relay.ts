@@ -82,7 +82,10 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let loop: Promise<void> | null = null;
   let listener: { unlisten(): Promise<void> } | null = null;
 
+  let lostAt = -Infinity; // when this relay last lost the lock
+
   function setLeader(value: boolean) {
+    if (leader && !value) lostAt = Date.now();
     if (value !== leader) {
       log("info", value ? "outbox relay: became leader" : "outbox relay: lost leadership");
     }
@@ -133,7 +136,12 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   async function step(): Promise<number> {
     await kafka.probeIfIdle(sweepIntervalMs);
     const ready = await kafka.ensure();
-    setLeader((lock.held && await lock.verify()) || await lock.acquire());
+    const held = lock.held && await lock.verify();
+    if (!held) setLeader(false);
+    // A relay whose lock session died sits out a little longer than one sweep, so a healthy
+    // standby takes over rather than leadership bouncing back to it.
+    const mayAcquire = Date.now() - lostAt > sweepIntervalMs + 1_000;
+    setLeader(held || (mayAcquire && await lock.acquire()));
     if (!leader) return sweepIntervalMs;
     if (!ready) return Math.min(sweepIntervalMs, RECONNECT_MS);
     return await drain();

@@ -18,6 +18,8 @@ interface QueryState {
 export interface RequestScope {
   signal: AbortSignal;
   queries: Set<QueryState>;
+  /** When the request is answered 503 if it has not finished (epoch ms). */
+  deadline: number;
 }
 
 export class RequestAbandonedError extends Error {
@@ -32,6 +34,16 @@ const storage = new AsyncLocalStorage<RequestScope>();
 
 export function runInScope<T>(scope: RequestScope, fn: () => T): T {
   return storage.run(scope, fn);
+}
+
+/**
+ * The current request's deadline, for a statement that must not take effect once the request
+ * was answered: postgres.js pipelines a query onto a busy connection, where it is already sent
+ * and a cancel may come too late, so such a statement checks the deadline itself.
+ */
+export function requestDeadline(): Date | null {
+  const scope = storage.getStore();
+  return scope ? new Date(scope.deadline) : null;
 }
 
 /** Cancels what the request left running or queued; the abandoned awaits see an error. */

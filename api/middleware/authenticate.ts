@@ -5,14 +5,13 @@
 // asked here, and an unreachable Redis then lets the token through (logout could not have
 // written the key either).
 import { createMiddleware } from "hono/factory";
+import { revokedSessionKey } from "../auth/session-revocation.ts";
 import { InvalidTokenError, type Tokens } from "../auth/tokens.ts";
 import { ProblemError } from "../lib/problem.ts";
 import type { Redis } from "../redis.ts";
 import type { AppEnv } from "../types.ts";
 
 const INVALID_TOKEN = { "WWW-Authenticate": 'Bearer realm="order-service", error="invalid_token"' };
-
-export const revokedKey = (sid: string) => `revoked:sid:${sid}`;
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
 export function bearerToken(header: string | undefined): string | null {
@@ -24,7 +23,10 @@ export function authenticate(tokens: Tokens, redis?: Redis) {
   if (!tokens) throw new Error("authenticate: tokens are required");
   async function askRedis(sid: string): Promise<boolean> {
     if (!redis) return false;
-    return await redis.run((c) => c.exists(revokedKey(sid))).then((n) => n === 1, () => false);
+    return await redis.run((c) => c.exists(revokedSessionKey(sid))).then(
+      (n) => n === 1,
+      () => false,
+    );
   }
   return createMiddleware<AppEnv>(async (c, next) => {
     const token = bearerToken(c.req.header("Authorization"));

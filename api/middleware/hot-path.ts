@@ -11,7 +11,7 @@ import { problemResponse } from "../lib/problem.ts";
 import { apiMetrics } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
 import type { AppEnv, Prefetched } from "../types.ts";
-import { revokedKey } from "./authenticate.ts";
+import { revokedSessionKey } from "../auth/session-revocation.ts";
 import {
   type Count,
   type Counter,
@@ -79,7 +79,7 @@ export function hotPath(opts: HotPathOptions) {
     const keys = counters.map((counter) => counter.key);
     const args = [String(counters.length), sid ? "1" : "0", cacheKey ? "1" : "0"];
     for (const { rule } of counters) args.push(String(rule.rate.windowMs), String(rule.rate.limit));
-    if (sid) keys.push(revokedKey(sid));
+    if (sid) keys.push(revokedSessionKey(sid));
     if (cacheKey) keys.push(cacheKey);
     const reply = await script.run(keys, args) as (number | string | null)[];
     const counts: Count[] = counters.map((_, i) => ({

@@ -14,7 +14,11 @@ export function requestTimeout({ timeoutMs }: { timeoutMs: number }) {
   }
   return createMiddleware<AppEnv>(async (c, next) => {
     const controller = new AbortController();
-    const scope: RequestScope = { signal: controller.signal, queries: new Set() };
+    const scope: RequestScope = {
+      signal: controller.signal,
+      queries: new Set(),
+      deadline: Date.now() + timeoutMs,
+    };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<true>((resolve) => {
       timer = setTimeout(() => resolve(true), timeoutMs);

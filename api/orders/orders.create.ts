@@ -8,15 +8,7 @@ import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
 import { apiMetrics } from "../metrics/metrics.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";
-import { insertOrderWithEvent } from "./orders.repo.ts";
-
-export interface CreateOrderInput {
-  creatorId: string;
-  items: Record<string, unknown>;
-  orderPrice: number;
-  /** The creating request's W3C trace context, stored with the outbox event. */
-  traceparent?: string;
-}
+import { insertOrderWithEvent, type NewOrder } from "./orders.repo.ts";
 
 export type CreateOrderResult =
   | { replayed: false; entry: VersionedOrder }
@@ -43,7 +35,7 @@ function canonical(value: unknown, depth = 0): string {
   return JSON.stringify(value);
 }
 
-async function requestHash(input: CreateOrderInput): Promise<string> {
+async function hashRequest(input: NewOrder): Promise<string> {
   const text = canonical({ items: input.items, order_price: input.orderPrice });
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -56,43 +48,49 @@ const DB_SPAN = {
 
 export async function createOrder(
   sql: Sql,
-  input: CreateOrderInput,
+  input: NewOrder,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
   // Taken before the transaction's span starts, so it names the request's server span.
   const traced = { ...input, traceparent: currentTraceparent() };
   const result = await withSpan(
-    "pg transaction create_order",
+    "pg create_order",
     DB_SPAN,
-    () => createInTransaction(sql, traced, idempotencyKey),
+    () => createInDatabase(sql, traced, idempotencyKey),
   );
   if (!result.replayed) apiMetrics.ordersCreated.inc();
   return result;
 }
 
-async function createInTransaction(
+async function createInDatabase(
   sql: Sql,
-  input: CreateOrderInput,
+  input: NewOrder,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
+  // Without a key: one statement, no explicit transaction (see insertOrderWithEvent).
   if (idempotencyKey === undefined) {
-    return { replayed: false, entry: await sql.begin((tx) => insertOrderWithEvent(tx, input)) };
+    return { replayed: false, entry: await insertOrderWithEvent(sql, input) };
   }
-  const hash = await requestHash(input);
+  const requestHash = await hashRequest(input);
+  // BEGIN, the lock and the look-up pipelined, one insert statement, COMMIT: four round trips.
+  // The look-up is its own statement, so its snapshot is taken after the lock is granted and
+  // sees a first request that committed while we waited.
   return await sql.begin(async (tx): Promise<CreateOrderResult> => {
-    const [{ locked }] = await tx<{ locked: boolean }[]>`
-      select pg_try_advisory_xact_lock(hashtext(${input.creatorId}), hashtext(${idempotencyKey}))
-        as locked`;
+    const [[{ locked }], [previous]] = await Promise.all([
+      tx<{ locked: boolean }[]>`
+        select pg_try_advisory_xact_lock(hashtext(${input.creatorId}), hashtext(${idempotencyKey}))
+          as locked`,
+      tx<{ request_hash: string; response_body: Order; fresh: boolean }[]>`
+        select request_hash, response_body, created_at > now() - interval '24 hours' as fresh
+        from idempotency_keys where user_id = ${input.creatorId} and key = ${idempotencyKey}`,
+    ]);
     if (!locked) {
       throw new ProblemError(409, "A request with this Idempotency-Key is still in progress.", {}, {
         "Retry-After": "1",
       });
     }
-    const [previous] = await tx<{ request_hash: string; response_body: Order; fresh: boolean }[]>`
-      select request_hash, response_body, created_at > now() - interval '24 hours' as fresh
-      from idempotency_keys where user_id = ${input.creatorId} and key = ${idempotencyKey}`;
     if (previous?.fresh) {
-      if (previous.request_hash !== hash) {
+      if (previous.request_hash !== requestHash) {
         throw new ProblemError(
           422,
           "This Idempotency-Key was already used with a different request body.",
@@ -101,13 +99,7 @@ async function createInTransaction(
       }
       return { replayed: true, order: previous.response_body };
     }
-    const entry = await insertOrderWithEvent(tx, input);
-    await tx`
-      insert into idempotency_keys (user_id, key, request_hash, response_status, response_body)
-      values (${input.creatorId}, ${idempotencyKey}, ${hash}, 201, ${tx.json(entry.order as never)})
-      on conflict (user_id, key) do update
-        set request_hash = excluded.request_hash, response_status = 201,
-            response_body = excluded.response_body, created_at = now()`;
+    const entry = await insertOrderWithEvent(tx, input, { key: idempotencyKey, requestHash });
     return { replayed: false, entry };
   });
 }

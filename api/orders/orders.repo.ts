@@ -1,35 +1,82 @@
-// Orders in PostgreSQL. Creating an order writes its outbox event in the same transaction,
-// so an order exists if and only if its `new_order` event will be published.
+// Orders in PostgreSQL. Creating an order writes its outbox event in the same statement, so an
+// order exists if and only if its `new_order` event will be published.
 import type { Sql, Tx } from "../db.ts";
 import {
   ORDER_TOPIC,
   orderCreatedHeaders,
   type OrderStatus,
 } from "../../common/events/order-created.ts";
+import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts";
 
+export interface NewOrder {
+  creatorId: string;
+  items: Record<string, unknown>;
+  orderPrice: number;
+  /** The creating request's W3C trace context, stored with the outbox event. */
+  traceparent?: string;
+}
+
+/** Stored with the order when the request carried an Idempotency-Key (orders.create.ts). */
+export interface IdempotencyRecord {
+  key: string;
+  requestHash: string;
+}
+
+/**
+ * One statement, one round trip and no explicit transaction: the order, its outbox row (and
+ * the idempotency record) commit together or not at all. PostgreSQL builds the event value
+ * from the inserted row with the fields and formats of toOrder() (tests/api/orders.test.ts
+ * compares them); bench/run/references.ts runs the same statement in pgbench, so keep the
+ * two in step. The to_char pattern quotes its colons so that pgbench reads no variable in it.
+ */
 export async function insertOrderWithEvent(
-  tx: Tx,
-  input: {
-    creatorId: string;
-    items: Record<string, unknown>;
-    orderPrice: number;
-    traceparent?: string;
-  },
+  sql: Sql | Tx,
+  input: NewOrder,
+  idempotency?: IdempotencyRecord,
 ): Promise<VersionedOrder> {
-  const [row] = await tx<OrderRow[]>`
-    insert into orders (id, creator_id, items, order_price)
-    values (${uuidv7()}, ${input.creatorId}, ${tx.json(input.items as never)}, ${input.orderPrice})
-    returning *`;
-  const order = toOrder(row);
   const eventId = crypto.randomUUID();
-  await tx`
-    insert into outbox (event_id, topic, record_key, record_value, headers, traceparent)
-    values (${eventId}, ${ORDER_TOPIC}, ${order.id}, ${JSON.stringify(order)},
-            ${tx.json(orderCreatedHeaders(eventId))}, ${input.traceparent ?? null})`;
-  return { order, version: row.version };
+  const deadline = requestDeadline();
+  const items = sql.json(input.items as never);
+  const headers = sql.json(orderCreatedHeaders(eventId));
+  // The first response, for retries with the same key: the same value as the event.
+  const remember = idempotency
+    ? sql`, idempotency as (
+      insert into idempotency_keys (user_id, key, request_hash, response_status, response_body)
+      select ${input.creatorId}, ${idempotency.key}, ${idempotency.requestHash}, 201, v.value
+      from v
+      on conflict (user_id, key) do update
+        set request_hash = excluded.request_hash, response_status = 201,
+            response_body = excluded.response_body, created_at = now()
+    )`
+    : sql``;
+  const [row] = await sql<OrderRow[]>`
+    with o as (
+      insert into orders (id, creator_id, items, order_price)
+      select ${uuidv7()}, ${input.creatorId}, ${items}, ${input.orderPrice}
+      -- Nothing once the request was answered 503 (the statement may have waited, already
+      -- sent, behind another on a busy connection); the clocks are the API's and the server's.
+      where ${deadline}::timestamptz is null or clock_timestamp() < ${deadline}::timestamptz
+      returning *
+    ), v as (
+      select o.id, jsonb_build_object(
+        'id', o.id, 'creator_id', o.creator_id, 'items', o.items, 'order_price', o.order_price,
+        'status', o.status,
+        'created_at', to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"'),
+        'updated_at', to_char(o.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')
+      ) as value
+      from o
+    ), event as (
+      insert into outbox (event_id, topic, record_key, record_value, headers, traceparent)
+      select ${eventId}, ${ORDER_TOPIC}, v.id::text, v.value::text, ${headers},
+        ${input.traceparent ?? null}
+      from v
+    )${remember}
+    select * from o`;
+  if (!row) throw new RequestAbandonedError(); // past the deadline: nothing was written
+  return { order: toOrder(row), version: row.version };
 }
 
 export async function findOrder(sql: Sql, id: string): Promise<VersionedOrder | null> {

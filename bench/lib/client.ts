@@ -6,7 +6,8 @@ export class ApiClient {
   async #call(path: string, init: RequestInit, expect: number): Promise<unknown> {
     const response = await fetch(this.baseUrl + path, {
       ...init,
-      signal: AbortSignal.timeout(15_000),
+      // Long: a login may queue behind the login scenario's bcrypt backlog on a busy machine.
+      signal: AbortSignal.timeout(60_000),
     });
     const text = await response.text();
     if (response.status !== expect) {

@@ -55,7 +55,13 @@ export function scenarioTable(scenarios: HttpScenario[]): string {
 export function targetTable(targets: Target[]): string {
   return table(
     ["target", "measured", "ratio", "required", "result"],
-    targets.map((t) => [t.name, t.measured, num(t.ratio), t.limit, verdict(t.pass)]),
+    targets.map((t) => [
+      t.name,
+      t.measured,
+      num(t.ratio),
+      t.limit,
+      t.limit === "information" ? "info" : verdict(t.pass),
+    ]),
   );
 }
 

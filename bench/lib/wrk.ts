@@ -16,6 +16,8 @@ export interface WrkRequest {
   threads?: number;
   /** Each connection pauses this long after every response: a paced, not saturating, load. */
   delayMs?: number;
+  /** A request still unanswered after this long counts as a timeout (default 10 s). */
+  timeoutS?: number;
 }
 
 export interface WrkResult {
@@ -50,7 +52,7 @@ export function startWrk(
       `-c${req.connections}`,
       `-d${req.durationS}s`,
       "--timeout",
-      "10s",
+      `${req.timeoutS ?? 10}s`,
       "-s",
       SCRIPT,
       req.url,
@@ -72,7 +74,7 @@ export function startWrk(
     try {
       child.kill("SIGKILL");
     } catch { /* gone */ }
-  }, (req.durationS + 30) * 1000);
+  }, (req.durationS + (req.timeoutS ?? 10) + 20) * 1000);
   const result = child.output().then(({ code, stdout, stderr }) => {
     clearTimeout(guard);
     const out = new TextDecoder().decode(stdout);

@@ -19,9 +19,17 @@ export const settings = {
   keepData: env("BENCH_KEEP_DATA", "0") === "1",
   // Alternating runs of the metrics on/off comparison (bench/run/metrics-overhead.ts); 0 skips.
   metricsRounds: Number(env("BENCH_METRICS_ROUNDS", "5")),
+  /** pgbench client counts for PostgreSQL's own rate; the best one is the reference. */
+  pgClients: env("BENCH_PG_CLIENTS", "4,32").split(",").map(Number),
+  /** Set to run the API as `deno task start` would by default (INFO: sampled access log). */
+  apiLogLevel: env("BENCH_API_LOG_LEVEL", "INFO"),
+  /** PASSWORD_HASH_WORKERS for the API; empty: the API's default (cores - 1). */
+  hashWorkers: env("BENCH_HASH_WORKERS", ""),
 };
 export const TARGETS = {
-  cachedGetVsHello: 0.5,
+  cachedGetVsHello: 0.3,
+  cachedGetAmbition: 0.5,
+  createVsPostgres: 0.6,
   loginP99Ratio: 2,
   apiRssMb: 150,
   pipelineP99Ms: 100,

@@ -12,6 +12,7 @@ import { log, root, runId, settings, startedAt } from "./config.ts";
 import type { drainOutbox } from "./data.ts";
 import type { PipelineResults } from "./event-pipeline.ts";
 import type { describeMachine } from "./machine.ts";
+import type { References } from "./references.ts";
 
 export interface ReportInput {
   commit: unknown;
@@ -19,6 +20,7 @@ export interface ReportInput {
   targets: Target[];
   scenarios: HttpScenario[];
   logins: WrkResult | null;
+  references: References;
   idleMemory: { rssKb: number; hwmKb: number } | null;
   apiPeakMb: number;
   apiHwmMb: number | null;
@@ -27,8 +29,19 @@ export interface ReportInput {
 }
 
 export function renderReport(
-  { commit, machine, targets, scenarios, logins, idleMemory, apiPeakMb, apiHwmMb, drain, pipeline }:
-    ReportInput,
+  {
+    commit,
+    machine,
+    targets,
+    scenarios,
+    logins,
+    references,
+    idleMemory,
+    apiPeakMb,
+    apiHwmMb,
+    drain,
+    pipeline,
+  }: ReportInput,
 ): string {
   const { cores, denoVersion, bunVersion, wrkVersion, busyPercent, busy } = machine;
   const lines = [
@@ -39,11 +52,13 @@ export function renderReport(
     (busy ? " (**machine not idle: other processes competed for the cores**)." : "."),
     `Load: wrk, 1 thread, ${settings.durationS} s per run after a ${settings.warmupS} s ` +
     `warm-up; API: APP_ENV=test, BCRYPT_COST=${settings.bcryptCost}, rate limits ` +
-    `${settings.apiRateLimit} (still one Redis round trip per request), LOGGING_LVL=WARNING.`,
+    `${settings.apiRateLimit} (still one Redis round trip per request), LOGGING_LVL=${settings.apiLogLevel}.`,
     "",
     "## Targets",
     "",
     targetTable(targets),
+    "",
+    referenceLine(references),
     "",
     "## HTTP scenarios",
     "",
@@ -110,6 +125,19 @@ export function renderReport(
     );
   }
   return lines.join("\n") + "\n";
+}
+
+function referenceLine({ postgres, redis, bcrypt }: References): string {
+  const pg = postgres.status === "ok"
+    ? `PostgreSQL alone: ${
+      Object.entries(postgres.byClients).map(([c, tps]) => `${tps}/s with ${c} clients`).join(", ")
+    } (pgbench, the create-order statement, LISTEN outbox open)`
+    : `PostgreSQL reference skipped: ${postgres.reason}`;
+  const rd = redis.status === "ok"
+    ? `Redis alone: ${redis.pingsPerSecond} PING/s (redis-benchmark, ${redis.clients} clients)`
+    : `Redis reference skipped: ${redis.reason}`;
+  return `References, same run: ${pg}. ${rd}. One bcrypt hash at cost ${bcrypt.cost}: ` +
+    `${bcrypt.hashMs} ms, so at most ${bcrypt.machineLimitPerSecond} logins/s on all cores.`;
 }
 
 export async function writeResults(results: Record<string, unknown>, markdown: string) {

@@ -12,9 +12,10 @@ export async function measure(
   title: string,
   pid: number,
   req: Omit<WrkRequest, "durationS">,
+  warmupS = settings.warmupS,
 ): Promise<HttpScenario> {
-  log(`${title}: warm-up ${settings.warmupS} s, then ${settings.durationS} s`);
-  if (settings.warmupS > 0) await runWrk({ ...req, durationS: settings.warmupS });
+  log(`${title}: warm-up ${warmupS} s, then ${settings.durationS} s`);
+  if (warmupS > 0) await runWrk({ ...req, durationS: warmupS });
   const rss = sampleRss(pid);
   const result = await runWrk({ ...req, durationS: settings.durationS });
   const memory = await rss.stop();
@@ -83,16 +84,27 @@ export async function readScenarios(
     connections: settings.pacedConnections,
     delayMs: settings.pacedDelayMs,
   };
-  const satWithout = await measure("(e) cached GET, saturating, no logins", apiPid, cachedGet);
-  const pacedWithout = await measure("(e) cached GET, paced, no logins", apiPid, paced);
-  log(`starting ${settings.loginConnections} concurrent logins (wrk, POST /auth/token)`);
-  const loginLoad = startWrk({
+  // (f) logins alone: the rate to compare with the machine's bcrypt limit.
+  const loginRequest = {
     url: `${apiUrl}/auth/token`,
-    method: "POST",
+    method: "POST" as const,
     contentType: "application/x-www-form-urlencoded",
     body: new URLSearchParams({ username: loginUser.email, password: loginUser.password })
       .toString(),
     connections: settings.loginConnections,
+  };
+  // No warm-up: it would leave a queue of hashes that delays the measured logins; a long
+  // timeout, as 8 queued logins wait 8 hashes on a one-worker pool (seconds on a busy machine).
+  const loginsAlone = await measure("(f) POST /auth/token, logins alone", apiPid, {
+    ...loginRequest,
+    timeoutS: 60,
+  }, 0);
+
+  const satWithout = await measure("(e) cached GET, saturating, no logins", apiPid, cachedGet);
+  const pacedWithout = await measure("(e) cached GET, paced, no logins", apiPid, paced);
+  log(`starting ${settings.loginConnections} concurrent logins (wrk, POST /auth/token)`);
+  const loginLoad = startWrk({
+    ...loginRequest,
     durationS: 3 * settings.warmupS + 2 * settings.durationS + 60,
   });
   await sleep(settings.warmupS * 1000);
@@ -106,7 +118,7 @@ export async function readScenarios(
   if (logins) {
     log(`logins: ${logins.rps} /s, p50 ${logins.p50Ms} ms, ${logins.errors} errors`);
   }
-  return { cached, list, satWithout, pacedWithout, satWith, pacedWith, logins };
+  return { cached, list, loginsAlone, satWithout, pacedWithout, satWith, pacedWith, logins };
 }
 
 export function createScenario(apiUrl: string, apiPid: number, writer: BenchUser) {

@@ -55,8 +55,9 @@ export async function startApi(
       LOGIN_RATELIMIT: settings.apiRateLimit,
       LOGIN_ACCOUNT_RATELIMIT: settings.apiRateLimit,
       REGISTER_RATELIMIT: settings.apiRateLimit,
-      LOGGING_LVL: "WARNING",
+      LOGGING_LVL: settings.apiLogLevel,
       METRICS_PORT: "0", // several benches (or a dev API) may run side by side
+      ...(settings.hashWorkers ? { PASSWORD_HASH_WORKERS: settings.hashWorkers } : {}),
       ...env,
     },
   });

@@ -1,14 +1,18 @@
 // Checks the measurements against the targets (TARGETS in bench/run/config.ts).
 import { type HttpScenario, num, type Target } from "../lib/report.ts";
 import { round } from "../lib/proc.ts";
+import type { WrkResult } from "../lib/wrk.ts";
 import { TARGETS } from "./config.ts";
 import type { PipelineResults } from "./event-pipeline.ts";
+import type { References } from "./references.ts";
 
 export function evaluateTargets(
-  { helloResult, cached, satWithout, satWith, pacedWithout, pacedWith }: Record<
-    "helloResult" | "cached" | "satWithout" | "satWith" | "pacedWithout" | "pacedWith",
+  { helloResult, cached, create, satWithout, satWith, pacedWithout, pacedWith }: Record<
+    "helloResult" | "cached" | "create" | "satWithout" | "satWith" | "pacedWithout" | "pacedWith",
     HttpScenario
   >,
+  references: References,
+  logins: WrkResult | null,
   apiPeakMb: number,
   apiHwmMb: number | null,
   pipeline: PipelineResults,
@@ -19,9 +23,10 @@ export function evaluateTargets(
     name: "cached GET rate vs hello world",
     measured: `${num(cached.rps, 0)} vs ${num(helloResult.rps, 0)} req/s`,
     ratio: round(rateRatio, 2),
-    limit: `≥ ${TARGETS.cachedGetVsHello}`,
+    limit: `≥ ${TARGETS.cachedGetVsHello} (ambition ${TARGETS.cachedGetAmbition})`,
     pass: rateRatio >= TARGETS.cachedGetVsHello,
   });
+  targets.push(...referenceTargets(cached, create, references, logins));
   for (
     const [label, without, withLogins] of [
       ["saturating", satWithout, satWith],
@@ -82,6 +87,55 @@ export function evaluateTargets(
       }`,
       ratio: null,
       limit: `≥ ${TARGETS.throughputRatio} × concurrency / delay`,
+      pass: null,
+    });
+  }
+  return targets;
+}
+
+/** POST /orders vs PostgreSQL's own rate; and, for information, GETs vs Redis, logins vs bcrypt. */
+function referenceTargets(
+  cached: HttpScenario,
+  create: HttpScenario,
+  { postgres, redis, bcrypt }: References,
+  logins: WrkResult | null,
+): Target[] {
+  const targets: Target[] = [];
+  if (postgres.status === "ok") {
+    const ratio = create.rps / postgres.tps;
+    targets.push({
+      name: "POST /orders rate vs PostgreSQL's own (pgbench, same statement)",
+      measured: `${num(create.rps, 0)} vs ${num(postgres.tps, 0)} /s (${postgres.clients} clients)`,
+      ratio: round(ratio, 2),
+      limit: `≥ ${TARGETS.createVsPostgres}`,
+      pass: ratio >= TARGETS.createVsPostgres,
+    });
+  } else {
+    targets.push({
+      name: "POST /orders rate vs PostgreSQL's own",
+      measured: `skipped: ${postgres.reason}`,
+      ratio: null,
+      limit: `≥ ${TARGETS.createVsPostgres}`,
+      pass: null,
+    });
+  }
+  if (redis.status === "ok") {
+    targets.push({
+      name: "cached GET rate vs Redis PING (one round trip each)",
+      measured: `${num(cached.rps, 0)} vs ${num(redis.pingsPerSecond, 0)} /s`,
+      ratio: round(cached.rps / redis.pingsPerSecond, 2),
+      limit: "information",
+      pass: null,
+    });
+  }
+  if (logins) {
+    const perSecond = round(logins.requests / logins.durationS, 1);
+    targets.push({
+      name: `logins/s vs machine bcrypt limit (cost ${bcrypt.cost}, cores / hash time)`,
+      measured: `${perSecond} vs ${bcrypt.machineLimitPerSecond} /s ` +
+        `(one hash ${bcrypt.hashMs} ms)`,
+      ratio: round(perSecond / bcrypt.machineLimitPerSecond, 2),
+      limit: "information",
       pass: null,
     });
   }

@@ -3,7 +3,7 @@
 // access token answers 401 on every authenticated route.
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { createClient } from "@redis/client";
-import { revokedKey } from "../../api/middleware/authenticate.ts";
+import { revokedSessionKey } from "../../api/auth/session-revocation.ts";
 import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 import { privateRedis } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -70,7 +70,7 @@ test("a revoked session's access token is refused with 401 invalid_token", async
     ok(sidOf(otherToken) !== sidOf(u.token));
 
     // What logout writes (security's side of the contract): the session id, until expiry.
-    await t.deps.redis.client().set(revokedKey(sidOf(u.token)), "1", { EX: 60 });
+    await t.deps.redis.client().set(revokedSessionKey(sidOf(u.token)), "1", { EX: 60 });
     for (const path of ["/auth/me", `/orders/${order.id}`, `/orders/user/${u.id}`]) {
       const res = await t.get(path, u.token);
       const body = await expectProblem(res, 401);
@@ -84,6 +84,27 @@ test("a revoked session's access token is refused with 401 invalid_token", async
     // The same user's other session is untouched.
     strictEqual((await t.get(`/orders/${order.id}`, otherToken)).status, 200);
     strictEqual((await t.get("/auth/me", otherToken)).status, 200);
+  } finally {
+    await t.close();
+  }
+});
+
+test("after a real logout the session's access token is refused at once, elsewhere too", async () => {
+  const t = createTestApp();
+  try {
+    const u = await t.user();
+    const order = await t.order(u.token);
+    strictEqual((await t.get(`/orders/${order.id}`, u.token)).status, 200); // cached
+    const second = await t.form("/auth/token", { username: u.email, password: u.password });
+    const secondToken = (await second.json()).access_token as string;
+    const logout = await t.request("/auth/logout", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${u.token}` },
+    });
+    strictEqual(logout.status, 204);
+    await expectProblem(await t.get(`/orders/${order.id}`, u.token), 401);
+    await expectProblem(await t.get("/auth/me", u.token), 401);
+    strictEqual((await t.get(`/orders/${order.id}`, secondToken)).status, 200);
   } finally {
     await t.close();
   }

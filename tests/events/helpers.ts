@@ -130,6 +130,18 @@ export async function collect(topic: string) {
     records,
     /** Starts consuming (separately, so a test can stop Kafka in between). */
     async start() {
+      // Position the group at `start` on every join: after a broker restart the consumer may
+      // crash and rejoin (kafkajs restarts it), which forgets an earlier seek.
+      const seekToStart = () => {
+        for (const [partition, offset] of start) {
+          consumer.seek({ topic, partition, offset: offset.toString() });
+        }
+      };
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        try {
+          seekToStart();
+        } catch { /* not initialized yet: the next join seeks */ }
+      });
       await consumer.connect();
       await consumer.subscribe({ topic });
       await consumer.run({
@@ -143,9 +155,9 @@ export async function collect(topic: string) {
           return Promise.resolve();
         },
       });
-      for (const [partition, offset] of start) {
-        consumer.seek({ topic, partition, offset: offset.toString() });
-      }
+      try {
+        seekToStart();
+      } catch { /* crashed right after joining: it rejoins and seeks then */ }
       return this;
     },
     async stop() {

@@ -78,8 +78,8 @@ for (
         const [{ sent }] = await sql`select count(*)::int as sent from outbox
         where event_id = any(${ids}::uuid[]) and state = 'sent' and sent_at is not null`;
         assert.equal(sent, good);
-        await waitFor("parked count known", () => r.status().parked !== undefined, 10_000);
-        assert.ok(r.status().parked! >= 1, JSON.stringify(r.status()));
+        // The relay counts parked rows after each drain (readiness reports them).
+        await waitFor("the relay to count it", () => (r.status().parked ?? 0) >= 1, 10_000);
         assert.equal(r.status().producer, "connected", "a poison row is no Kafka outage");
         // A parked row is left alone: no more attempts.
         await r.stop();

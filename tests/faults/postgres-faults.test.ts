@@ -52,24 +52,24 @@ Deno.test({
       DATABASE_URL: pg.url,
       REQUEST_TIMEOUT_MS: String(BOUND_MS),
       SLOWAPI_RATELIMIT: "1000000/minute",
+    }).catch(async (error) => {
+      await pg.destroy(); // never leave a private PostgreSQL running
+      throw error;
     });
     try {
       const ip = uniqueIp();
       const http = client(api.url, { "X-Forwarded-For": ip });
       const user = await http.user("pg-faults");
-      // The relay is leader, so its lock sits on a reserved connection.
-      // (Readiness shows only the status; the relay logs when it takes the lock.)
-      await waitFor(
-        () => api.logs.some((line) => line.includes("outbox relay: became leader")),
-        { timeoutMs: 30_000, what: "the relay to become leader" },
-      );
-      // ...a connection of the ops pool, not of the request pool.
-      const [lock] = await pg.admin((sql) =>
-        sql<{ application_name: string }[]>`
-          select a.application_name from pg_locks l join pg_stat_activity a using (pid)
-          where l.locktype = 'advisory' and l.granted`
-      );
-      ok(lock?.application_name === "order-service-ops", `lock held by ${JSON.stringify(lock)}`);
+      // The relay is leader, so its lock sits on a reserved connection, and one of the ops
+      // pool, not of the request pool.
+      await waitFor(async () => {
+        const [lock] = await pg.admin((sql) =>
+          sql<{ application_name: string }[]>`
+            select a.application_name from pg_locks l join pg_stat_activity a using (pid)
+            where l.locktype = 'advisory' and l.granted`
+        );
+        return lock?.application_name === "order-service-ops";
+      }, { timeoutMs: 30_000, what: "the relay to hold its lock on an ops-pool connection" });
       const worker = await startWorker({ DATABASE_URL: pg.url, LOGGING_LVL: "WARNING" });
       let workerExited = false;
       worker.status.then(() => (workerExited = true));
@@ -88,7 +88,9 @@ Deno.test({
           ok((await pg.terminateAll()) > 0, "sessions were terminated");
         }
         await progress(load, "2xx", 10, "requests to succeed after the faults");
-        assertOnly2xxOr503(await load.stop(), api);
+        const outcomes = await load.stop();
+        console.log(`terminate-all x3: ${summary(outcomes)}`);
+        assertOnly2xxOr503(outcomes, api);
         assertWorkerRunning();
       });
 
@@ -98,8 +100,13 @@ Deno.test({
         await pg.stop();
         await progress(load, 503, 3 * WORKERS, "503s while PostgreSQL is down");
         await pg.start();
+        const back = performance.now();
+        await progress(load, "2xx", 1, "a request to succeed once PostgreSQL is back");
+        const recoveredMs = Math.round(performance.now() - back);
         await progress(load, "2xx", 5, "requests to succeed once PostgreSQL is back");
-        assertOnly2xxOr503(await load.stop(), api);
+        const outcomes = await load.stop();
+        console.log(`stop/start: ${summary(outcomes)}, first 2xx ${recoveredMs} ms after start`);
+        assertOnly2xxOr503(outcomes, api);
         assertWorkerRunning();
       });
 
@@ -114,8 +121,13 @@ Deno.test({
         } finally {
           await pg.thaw();
         }
+        const back = performance.now();
+        await progress(load, "2xx", 1, "a request to succeed once PostgreSQL resumes");
+        const recoveredMs = Math.round(performance.now() - back);
         await progress(load, "2xx", 5, "requests to succeed once PostgreSQL resumes");
-        assertOnly2xxOr503(await load.stop(), api);
+        const outcomes = await load.stop();
+        console.log(`SIGSTOP: ${summary(outcomes)}, first 2xx ${recoveredMs} ms after SIGCONT`);
+        assertOnly2xxOr503(outcomes, api);
         assertWorkerRunning();
       });
     } finally {
