@@ -42,8 +42,8 @@ base=http://127.0.0.1:$port
 # The production start command with test settings: cheap bcrypt, limits that do not throttle the
 # fuzzer (429s would hide answers), a fresh random signing key.
 APP_ENV=test HOST=127.0.0.1 PORT=$port JWT_SECRET_KEY=$(openssl rand -base64 48) BCRYPT_COST=4 \
-  SLOWAPI_RATELIMIT=1000000/minute LOGIN_RATELIMIT=1000000/minute LOGIN_ACCOUNT_RATELIMIT=1000000/minute \
-  REGISTER_RATELIMIT=1000000/minute LOGGING_LVL=WARNING \
+  SLOWAPI_RATELIMIT=1000000/minute LOGIN_RATELIMIT=1000000/minute \
+  LOGIN_ACCOUNT_RATELIMIT=1000000/minute REGISTER_RATELIMIT=1000000/minute LOGGING_LVL=WARNING \
   deno run --allow-net --allow-env --allow-read --allow-sys api/main.ts >"$out/api.log" 2>&1 &
 api_pid=$!
 trap 'kill "$api_pid" 2>/dev/null; wait "$api_pid" 2>/dev/null || true' EXIT
@@ -65,10 +65,14 @@ log "schemathesis: seed $seed, up to $max_examples examples per operation, --che
 started=$(date +%s)
 set +e
 # The hooks drop only the two documented 422s JSON Schema cannot express (see the file).
+# POST /auth/logout is left out: it ends the session of the token it is sent with (the
+# revoked:sid denylist), and the run's one token must stay valid for every other operation.
+# tests/api/token-lifecycle.test.ts and tests/api/auth.test.ts cover logout.
 rm -f "$out/dropped.txt"
 PYTHONDONTWRITEBYTECODE=1 SCHEMATHESIS_HOOKS=fuzz_hooks PYTHONPATH=scripts FUZZ_DROPPED_LOG=$out/dropped.txt "$venv/bin/schemathesis" run "$base/openapi.json" \
   --checks all --seed "$seed" --max-examples "$max_examples" --workers "${FUZZ_WORKERS:-2}" \
   --generation-database none --no-color --suppress-health-check all \
+  --exclude-path /auth/logout \
   --header "Authorization: Bearer $token" >"$out/report.txt" 2>&1
 status=$?
 set -e
