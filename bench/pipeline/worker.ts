@@ -2,7 +2,33 @@
 // proves the whole event path works before anything is measured.
 import { type BenchUser, ORDER_BODY } from "../lib/client.ts";
 import { freePort, type Service, sleep, spawnService, waitForHttp } from "../lib/proc.ts";
+import { Kafka, logLevel } from "kafkajs";
+import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import type { PipelineContext } from "./types.ts";
+
+/**
+ * A brand-new group starts from the earliest offset (the worker's first-deploy rule), which
+ * would replay the local topic's whole history before the bench's orders. The bench measures
+ * new orders, so its group starts at the end: commit the current end offsets for it first.
+ */
+async function startGroupAtEnd(groupId: string, brokers: string) {
+  const admin = new Kafka({
+    clientId: groupId,
+    brokers: brokers.split(","),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(ORDER_TOPIC);
+    await admin.setOffsets({
+      groupId,
+      topic: ORDER_TOPIC,
+      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export interface Handled {
   timeMs: number;
@@ -24,6 +50,7 @@ export async function startWorker(
   const groupId = `bench-${ctx.runId}-${label}`;
   const healthPort = freePort();
   const handled: Handled[] = [];
+  await startGroupAtEnd(groupId, ctx.env.KAFKA_BROKERS);
   const service = spawnService({
     name: `worker (${label})`,
     cmd: "bun",
