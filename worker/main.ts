@@ -60,7 +60,15 @@ const consumer = createOrderConsumer({
     log,
   })),
 });
-const health = await startHealthServer(config.healthPort, consumer.isRunning);
+// Without its health port the worker cannot be supervised: better to exit and be restarted
+// than to run unseen (the process guard would otherwise log this and carry on).
+const health = await startHealthServer(config.healthPort, consumer.isRunning).catch((error) => {
+  log("critical", "cannot serve the health port; exiting", {
+    port: config.healthPort,
+    error: errorText(error),
+  });
+  process.exit(1);
+});
 
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0) {

@@ -104,7 +104,9 @@ export async function startFreshWorker(env: Record<string, string> = {}) {
 }
 
 async function spawnAlive(group: string, env: Record<string, string>) {
-  const worker = spawnWorker(group, 20_000 + Math.floor(Math.random() * 20_000), env);
+  // Below Linux's ephemeral range (32768–60999), where outgoing connections (Kafka, PostgreSQL)
+  // take their local ports and could already hold the one picked here.
+  const worker = spawnWorker(group, 20_000 + Math.floor(Math.random() * 12_000), env);
   try {
     await waitFor("worker alive", async () => (await worker.alive()) === 204, 60_000, 100);
   } catch (error) {
