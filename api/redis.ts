@@ -123,8 +123,20 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
     },
     async close() {
       clearInterval(sweep);
-      if (raw.isOpen) await raw.close().catch(() => raw.destroy());
-      else raw.destroy();
+      // Only a ready client is closed gracefully (its pending replies first), and for a second
+      // at most: close() on a client that is reconnecting to a dead Redis can wait forever.
+      if (raw.isReady) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const closed = await Promise.race([
+          raw.close().then(() => true, () => false),
+          new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 1_000)),
+        ]);
+        clearTimeout(timer);
+        if (closed) return;
+      }
+      try {
+        raw.destroy();
+      } catch { /* already closed */ }
     },
   };
 }
