@@ -149,8 +149,9 @@ try {
     drain,
     pipeline,
   });
-  console.log("\n" + markdown + renderOutboxBacklog(outboxBacklog));
-  await writeResults(results, markdown + renderOutboxBacklog(outboxBacklog));
+  const report = markdown + renderOutboxBacklog(outboxBacklog);
+  console.log("\n" + report);
+  await writeResults(results, report);
 } catch (error) {
   console.error(`bench failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
   exitCode = 1;
