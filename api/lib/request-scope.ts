@@ -16,8 +16,10 @@ interface QueryState {
 }
 
 export interface RequestScope {
-  signal: AbortSignal;
-  queries: Set<QueryState>;
+  /** Set once the request was answered 503 for its deadline: later queries are refused. */
+  abandoned: boolean;
+  /** Created by the first query (most requests of a cached read make none). */
+  queries?: Set<QueryState>;
   /** When the request is answered 503 if it has not finished (epoch ms). */
   deadline: number;
 }
@@ -48,7 +50,8 @@ export function requestDeadline(): Date | null {
 
 /** Cancels what the request left running or queued; the abandoned awaits see an error. */
 export function abandonQueries(scope: RequestScope): void {
-  for (const query of scope.queries) {
+  scope.abandoned = true;
+  for (const query of scope.queries ?? []) {
     // Queued (no backend yet) or running; done and never-run (fragments) ones are left alone.
     if (!query.executed || !(query.state === null || query.active)) continue;
     const cancel = query.canceller;
@@ -57,7 +60,7 @@ export function abandonQueries(scope: RequestScope): void {
     // an unhandled rejection, so the canceller is called here directly.
     cancel?.(query)?.catch(() => {});
   }
-  scope.queries.clear();
+  scope.queries?.clear();
 }
 
 function isQuery(value: unknown): value is QueryState {
@@ -69,9 +72,9 @@ export function trackQueries<T extends Sql>(sql: T): T {
   return new Proxy(sql, {
     apply(target, thisArg, args) {
       const scope = storage.getStore();
-      if (scope?.signal.aborted) throw new RequestAbandonedError();
+      if (scope?.abandoned) throw new RequestAbandonedError();
       const result = Reflect.apply(target, thisArg, args);
-      if (scope && isQuery(result)) scope.queries.add(result);
+      if (scope && isQuery(result)) (scope.queries ??= new Set()).add(result);
       return result;
     },
     get(target, property, receiver) {
@@ -81,7 +84,7 @@ export function trackQueries<T extends Sql>(sql: T): T {
         const scope = storage.getStore();
         const fn = args.at(-1) as (tx: Sql) => unknown;
         args[args.length - 1] = (tx: Sql) => {
-          if (scope?.signal.aborted) throw new RequestAbandonedError();
+          if (scope?.abandoned) throw new RequestAbandonedError();
           return fn(trackQueries(tx));
         };
         return value.apply(target, args);

@@ -31,6 +31,19 @@ export function clientAddress(
 /** Builds `(c) => client address` for the trusted proxy ranges, validated once. */
 export function clientIpResolver(trusted: readonly Cidr[]) {
   if (!Array.isArray(trusted)) throw new Error("clientIpResolver: trusted ranges are required");
-  return (c: Context<AppEnv>): string =>
-    clientAddress(c.env?.remoteAddr?.hostname, c.req.header("X-Forwarded-For"), trusted);
+  // Parsing an address is a measurable share of a cached GET; a client sends many requests
+  // from one address, so the unit of a peer without a forwarded chain is remembered (bounded).
+  const byPeer = new Map<string, string>();
+  return (c: Context<AppEnv>): string => {
+    const peer = c.env?.remoteAddr?.hostname;
+    const forwardedFor = trusted.length > 0 ? c.req.header("X-Forwarded-For") : undefined;
+    if (forwardedFor || peer === undefined) return clientAddress(peer, forwardedFor, trusted);
+    let unit = byPeer.get(peer);
+    if (unit === undefined) {
+      if (byPeer.size >= 10_000) byPeer.clear();
+      unit = clientAddress(peer, undefined, trusted);
+      byPeer.set(peer, unit);
+    }
+    return unit;
+  };
 }

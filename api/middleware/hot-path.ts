@@ -122,15 +122,22 @@ export function hotPath(opts: HotPathOptions) {
     }
 
     const { index, blocked } = verdict(counters, counts);
-    if (index >= 0) {
-      const { rule } = counters[index];
-      const headers = rateLimitHeaders(rule, counts[index], blocked);
-      for (const [name, value] of Object.entries(headers)) c.header(name, value);
-      if (blocked) {
-        apiMetrics.rateLimitRejected.inc({ limiter: rule.name });
-        return problemResponse(c, 429, `Rate limit of ${rule.rate.text} exceeded; retry later.`);
-      }
+    if (index < 0) return await next();
+    const { rule } = counters[index];
+    const headers = rateLimitHeaders(rule, counts[index], blocked);
+    if (blocked) {
+      apiMetrics.rateLimitRejected.inc({ limiter: rule.name });
+      const rejected = problemResponse(
+        c,
+        429,
+        `Rate limit of ${rule.rate.text} exceeded; retry later.`,
+      );
+      for (const name in headers) rejected.headers.set(name, headers[name]);
+      return rejected;
     }
     await next();
+    // On the finished response (see response-headers.ts for why not before).
+    const target = c.res.headers;
+    for (const name in headers) target.set(name, headers[name]);
   });
 }

@@ -21,9 +21,15 @@ export interface VersionedOrder {
   version: number;
 }
 
+/** A cached order, and its JSON exactly as stored (JSON.stringify of the order). */
+export interface CachedOrder {
+  order: Order;
+  json: string;
+}
+
 export interface OrderCache {
   /** The cached order; `prefetched` is what the request's round trip already read, if any. */
-  get(id: string, prefetched?: Prefetched["cache"]): Promise<Order | null>;
+  get(id: string, prefetched?: Prefetched["cache"]): Promise<CachedOrder | null>;
   put(entry: VersionedOrder): Promise<void>;
   close(): void;
 }
@@ -38,7 +44,12 @@ export function orderCacheKeyFor(path: string): string | null {
   return match ? cacheKey(match[1]) : null;
 }
 
-const parse = (raw: string) => JSON.parse(raw.slice(raw.indexOf("|") + 1)) as Order;
+// An entry is `<version>|<order JSON>`. The JSON is served as it is (a cached GET need not
+// serialise the order again); it is parsed for the handler's ownership check.
+function parse(raw: string): CachedOrder {
+  const json = raw.slice(raw.indexOf("|") + 1);
+  return { order: JSON.parse(json) as Order, json };
+}
 
 /**
  * `reload` fetches the committed row again; it is used to repair entries whose update failed

@@ -12,6 +12,8 @@ import {
   patchOrderRoute,
 } from "./orders.routes.ts";
 
+const JSON_TYPE = { "Content-Type": "application/json" };
+
 export function ordersRouter({ sql, cache, tokens, redis }: AppDeps) {
   const router = createRouter();
   router.use("/orders/*", authenticate(tokens, redis));
@@ -39,8 +41,11 @@ export function ordersRouter({ sql, cache, tokens, redis }: AppDeps) {
     const visible = (creatorId: string) => user.role === "admin" || creatorId === user.id;
     const cached = await cache.get(order_id, c.get("prefetched")?.cache);
     if (cached) {
-      if (!visible(cached.creator_id)) throw new ProblemError(404, "Order not found.");
-      return c.json(cached, 200);
+      if (!visible(cached.order.creator_id)) throw new ProblemError(404, "Order not found.");
+      // The stored JSON is what c.json(cached.order) would write, without serialising again.
+      return c.body(cached.json, 200, JSON_TYPE) as unknown as ReturnType<
+        typeof c.json<typeof cached.order, 200>
+      >;
     }
     const entry = await findOrder(sql, order_id);
     if (!entry || !visible(entry.order.creator_id)) throw new ProblemError(404, "Order not found.");
