@@ -66,3 +66,28 @@ test("a hash made with an older cost is redone at the next successful login", as
     await newer.close();
   }
 });
+
+test("responses carry the request id and the API security headers; the docs page the rest", async () => {
+  const u = await t.user();
+  const order = await t.order(u.token);
+  for (const res of [await t.get(`/orders/${order.id}`, u.token), await t.get("/orders/x")]) {
+    ok(/^[0-9a-f-]{36}$/.test(res.headers.get("x-request-id") ?? ""), "a generated request id");
+    strictEqual(res.headers.get("x-content-type-options"), "nosniff");
+    strictEqual(res.headers.get("x-frame-options"), "DENY");
+    strictEqual(res.headers.get("cross-origin-resource-policy"), "same-origin");
+    ok(res.headers.get("strict-transport-security")?.startsWith("max-age="));
+    strictEqual(res.headers.get("referrer-policy"), null, "document-only headers stay off JSON");
+    ok(res.headers.get("ratelimit-limit"), "the rate-limit headers too");
+    await res.body?.cancel();
+  }
+  const given = await t.request("/health/live", { headers: { "X-Request-Id": "trace-42=" } });
+  strictEqual(given.headers.get("x-request-id"), "trace-42=", "a safe caller id is kept");
+  const forged = await t.request("/health/live", { headers: { "X-Request-Id": "a\tb" } });
+  ok(/^[0-9a-f-]{36}$/.test(forged.headers.get("x-request-id") ?? ""), "an unsafe one is replaced");
+  const docs = await t.get("/docs");
+  ok(docs.headers.get("content-type")?.startsWith("text/html"));
+  strictEqual(docs.headers.get("referrer-policy"), "no-referrer");
+  strictEqual(docs.headers.get("cross-origin-opener-policy"), "same-origin");
+  strictEqual(docs.headers.get("x-content-type-options"), "nosniff");
+  await Promise.all([given, forged, docs].map((r) => r.body?.cancel()));
+});
