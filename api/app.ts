@@ -43,9 +43,7 @@ export function createApp(deps: AppDeps): App {
   }
   // Inside the log and header middleware, so a request cut off at its deadline is logged
   // and carries the usual headers.
-  if (!(Deno.env.get("ABL") ?? "").includes("timeout")) {
-    app.use(requestTimeout({ timeoutMs: config.requestTimeoutMs }));
-  }
+  app.use(requestTimeout({ timeoutMs: config.requestTimeoutMs }));
   app.use(bodyLimit({
     maxSize: config.maxBodyBytes,
     onError: (c) =>

@@ -25,7 +25,14 @@ export interface Prefetched {
 
 export type AppEnv = {
   Bindings: { remoteAddr?: { hostname?: string } };
-  Variables: { user: AuthUser; requestId: string; prefetched?: Prefetched };
+  Variables: {
+    user: AuthUser;
+    requestId: string;
+    prefetched?: Prefetched;
+    /** The rate-limit headers of this request, for an answer written outside hotPath's reach
+     * (the request deadline's 503). */
+    limitHeaders?: Record<string, string>;
+  };
 };
 
 export type App = OpenAPIHono<AppEnv>;

@@ -26,7 +26,11 @@ function writeLine(text: string): void {
   try {
     if (!denoStdout) return console.log(text);
     const bytes = encoder.encode(text + "\n");
-    for (let done = 0; done < bytes.length;) done += denoStdout.writeSync(bytes.subarray(done));
+    for (let done = 0; done < bytes.length;) {
+      const written = denoStdout.writeSync(bytes.subarray(done));
+      if (written <= 0) break; // nothing moves: drop the rest rather than spin
+      done += written;
+    }
   } catch { /* stdout is gone: nothing left to tell */ }
 }
 

@@ -135,6 +135,7 @@ export function hotPath(opts: HotPathOptions) {
       for (const name in headers) rejected.headers.set(name, headers[name]);
       return rejected;
     }
+    c.set("limitHeaders", headers);
     await next();
     // On the finished response (see response-headers.ts for why not before).
     const target = c.res.headers;

@@ -14,6 +14,7 @@ test("a request past its deadline gets 503 + Retry-After and its queued write ne
       res.headers.get("retry-after"),
       `Retry-After is set: ${res.status} ${await res.clone().text()}`,
     );
+    strictEqual(res.headers.get("ratelimit-limit"), "100000", "the 503 counts against the limit");
     await expectProblem(res, 503);
     await hold;
     // FIFO pool of one: had the abandoned transaction stayed queued, it would hold the
