@@ -85,8 +85,7 @@ CREATE TABLE public.outbox (
     claim_token uuid,
     traceparent text,
     CONSTRAINT outbox_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'parked'::text])))
-)
-WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='5000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='20000', autovacuum_analyze_scale_factor='0', autovacuum_analyze_threshold='20000');
+);
 
 
 --
@@ -342,5 +341,4 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125090000'),
     ('20261125091000'),
     ('20261125092000'),
-    ('20261125093000'),
-    ('20261125130000');
+    ('20261125093000');

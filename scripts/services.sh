@@ -79,7 +79,7 @@ pg_up() {
   [ "$(id -u)" = 0 ] && chown postgres "$data/run"
   if ! as_pg "$bin/pg_ctl" -D "$data/pg" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$data/pg" -l "$data/run/postgres.log" -w -t 60 start \
-      -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $data/run -c max_connections=200 -c fsync=off -c synchronous_commit=off -c autovacuum_naptime=10s" >/dev/null
+      -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $data/run -c max_connections=200 -c fsync=off -c synchronous_commit=off" >/dev/null
   fi
   local psql=("$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='order_service'")" != 1 ]; then

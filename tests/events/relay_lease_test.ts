@@ -140,26 +140,6 @@ Deno.test("relay: the claim query walks the pending index, without sorting", opt
 });
 
 Deno.test(
-  "outbox: autovacuum runs after a fixed number of changes, not a share of the table",
-  opts,
-  async () => {
-    // Every order leaves two dead entries in outbox_pending_idx; with the default trigger (20 %
-    // of a table that keeps 7 days of sent rows) a claim walked hundreds of thousands of them.
-    const sql = connect(1);
-    try {
-      const [{ reloptions }] = await sql<{ reloptions: string[] | null }[]>`
-      select reloptions from pg_class where oid = 'outbox'::regclass`;
-      const options = Object.fromEntries((reloptions ?? []).map((o) => o.split("=")));
-      assert.equal(options.autovacuum_vacuum_scale_factor, "0", JSON.stringify(options));
-      assert.ok(Number(options.autovacuum_vacuum_threshold) <= 10_000, JSON.stringify(options));
-      assert.equal(options.autovacuum_vacuum_insert_scale_factor, "0", JSON.stringify(options));
-    } finally {
-      await sql.end();
-    }
-  },
-);
-
-Deno.test(
   "relay: a leader that loses its lock mid-drain stops; another finishes, each row once",
   opts,
   async () => {
