@@ -5,6 +5,7 @@
 import postgres from "postgres";
 import { REPO_ROOT, runChild } from "./child.ts";
 import { waitFor } from "./wait.ts";
+import { serverPort } from "./ports.ts";
 
 export interface PrivatePostgres {
   /** The application's URL (role and database order_service, migrated). */
@@ -47,13 +48,6 @@ async function asPostgres(program: string, args: string[]) {
   return result.stdout;
 }
 
-function freePort(): number {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  return port;
-}
-
 /** The pids of the postmaster and its children (backends, checkpointer, ...), from /proc. */
 function clusterPids(postmaster: number): number[] {
   const pids = [postmaster];
@@ -84,7 +78,7 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
     "UTF8",
     "--locale=C.UTF-8",
   ]);
-  const port = freePort();
+  const port = serverPort();
   const superUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const url = `postgres://order_service:order_service@127.0.0.1:${port}/order_service`;
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c max_connections=100 ` +

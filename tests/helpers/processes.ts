@@ -1,6 +1,7 @@
 // Real processes for end-to-end tests: the API (api/main.ts) and private Redis servers.
 import { testEnv } from "./config.ts";
 import { waitFor } from "./wait.ts";
+import { serverPort } from "./ports.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -83,9 +84,7 @@ export interface RunningRedis {
 
 /** A private redis-server a test may stop and start without disturbing anyone else. */
 export async function privateRedis(): Promise<RunningRedis> {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const port = serverPort(); // restarted on the same port: see ports.ts
   let child: Deno.ChildProcess | undefined;
   const redis: RunningRedis = {
     url: `redis://127.0.0.1:${port}/0`,

@@ -1,19 +1,13 @@
 // A real Prometheus (Debian's `prometheus`, installed by scripts/services.sh) for the tests:
 // a generated scrape config with a 1 s interval, its own port and a throwaway TSDB.
 import { waitFor } from "./wait.ts";
+import { serverPort } from "./ports.ts";
 
 export interface Prometheus {
   url: string;
   /** Instant query through the HTTP API: each series' labels and value. */
   query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>;
   stop(): Promise<void>;
-}
-
-function freePort(): number {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  return port;
 }
 
 /** Starts Prometheus scraping `targets` (job name → host:port). */
@@ -28,7 +22,7 @@ export async function startPrometheus(targets: Record<string, string>): Promise<
       jobs.join("\n")
     }\n`,
   );
-  const port = freePort();
+  const port = serverPort();
   const url = `http://127.0.0.1:${port}`;
   const child = new Deno.Command("prometheus", {
     args: [
