@@ -66,6 +66,11 @@ export interface HotPathOptions {
   prefetch: (c: Context<AppEnv>) => string | null;
 }
 
+function withHeaders(response: Response, headers: Record<string, string>): Response {
+  for (const name in headers) response.headers.set(name, headers[name]);
+  return response;
+}
+
 export function hotPath(opts: HotPathOptions) {
   if (!opts?.redis || typeof opts.log !== "function") throw new Error("hotPath: redis and log");
   if (typeof opts.session !== "function" || typeof opts.prefetch !== "function") {
@@ -132,13 +137,11 @@ export function hotPath(opts: HotPathOptions) {
         429,
         `Rate limit of ${rule.rate.text} exceeded; retry later.`,
       );
-      for (const name in headers) rejected.headers.set(name, headers[name]);
-      return rejected;
+      return withHeaders(rejected, headers);
     }
     c.set("limitHeaders", headers);
     await next();
     // On the finished response (see response-headers.ts for why not before).
-    const target = c.res.headers;
-    for (const name in headers) target.set(name, headers[name]);
+    withHeaders(c.res, headers);
   });
 }

@@ -35,7 +35,9 @@ function servedPatterns(table: ReturnType<typeof methodTable>): Map<string, RegE
   const sources = new Map<string, string[]>();
   for (const { pattern, methods } of table) {
     for (const method of methods) {
-      sources.set(method, [...(sources.get(method) ?? []), `(?:${pattern.source})`]);
+      const list = sources.get(method) ?? [];
+      list.push(`(?:${pattern.source})`);
+      sources.set(method, list);
     }
   }
   return new Map([...sources].map(([method, list]) => [method, new RegExp(list.join("|"))]));
@@ -52,10 +54,9 @@ export function methodNotAllowed(routes: () => readonly RouteInfo[]) {
     served ??= servedPatterns(table);
     const method = c.req.method.toUpperCase();
     if (served.get(method)?.test(c.req.path)) return await next();
+    // No path with this method matched: a known path means 405, an unknown one is the 404's.
     const matching = table.filter((entry) => entry.pattern.test(c.req.path));
-    if (matching.length === 0 || matching.some((entry) => entry.methods.has(method))) {
-      return await next();
-    }
+    if (matching.length === 0) return await next();
     const allowed = [...new Set(matching.flatMap((entry) => [...entry.methods]))];
     const allow = [...allowed, "OPTIONS"].join(", ");
     if (method === "OPTIONS") return c.body(null, 204, { Allow: allow });

@@ -7,13 +7,14 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../types.ts";
 
 const REQUEST_ID = /^[\w\-=]{1,255}$/;
+const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 
 /**
  * `X-Request-Id`: the caller's when it is a safe token (letters, digits, `_-=`, up to 255),
  * else a new UUID. Available to the log and handlers as `c.get("requestId")`.
  */
 export function requestId({ headerName = "X-Request-Id" }: { headerName?: string } = {}) {
-  if (!/^[A-Za-z0-9-]+$/.test(headerName)) throw new Error("requestId: bad headerName");
+  if (!HEADER_NAME.test(headerName)) throw new Error("requestId: bad headerName");
   return createMiddleware<AppEnv>(async (c, next) => {
     const given = c.req.header(headerName);
     const id = given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID();
@@ -49,11 +50,11 @@ type HeaderList = readonly (readonly [string, string])[];
 
 function checked(headers: HeaderList): HeaderList {
   for (const [name, value] of headers) {
-    if (!/^[A-Za-z0-9-]+$/.test(name) || /[\r\n]/.test(value)) {
+    if (!HEADER_NAME.test(name) || /[\r\n]/.test(value)) {
       throw new Error(`securityHeaders: bad header ${name}`);
     }
   }
-  return headers.map(([name, value]) => [name, value] as const);
+  return headers;
 }
 
 export function securityHeaders(
