@@ -59,4 +59,3 @@ def filter_failure(context, failure, case, response):
         with open(os.environ["FUZZ_DROPPED_LOG"], "a", encoding="utf-8") as log:
             log.write(f"{case.method} {case.operation.path}: {reason}\n")
     return reason is None
-

@@ -4,6 +4,7 @@ import { Partitioners } from "kafkajs";
 import type { IHeaders } from "kafkajs";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { BROKERS, DATABASE_URL, kafka, waitFor } from "./helpers.ts";
+import { serverPort } from "../helpers/ports.ts";
 
 export interface Worker {
   groupId: string;
@@ -104,9 +105,7 @@ export async function startFreshWorker(env: Record<string, string> = {}) {
 }
 
 async function spawnAlive(group: string, env: Record<string, string>) {
-  // Below Linux's ephemeral range (32768–60999), where outgoing connections (Kafka, PostgreSQL)
-  // take their local ports and could already hold the one picked here.
-  const worker = spawnWorker(group, 20_000 + Math.floor(Math.random() * 12_000), env);
+  const worker = spawnWorker(group, serverPort(), env); // below the ephemeral range: ports.ts
   try {
     await waitFor("worker alive", async () => (await worker.alive()) === 204, 60_000, 100);
   } catch (error) {

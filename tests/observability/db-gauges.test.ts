@@ -6,6 +6,7 @@ import { Registry } from "prom-client";
 import { registerDbGauges } from "../../api/metrics/db-gauges.ts";
 import { connect, opts } from "../events/helpers.ts";
 import { testEnv } from "../helpers/config.ts";
+import { serverPort } from "../helpers/ports.ts";
 
 const quiet = () => {};
 
@@ -73,9 +74,7 @@ Deno.test(
   "database unreachable: the gauges read NaN and the scrape still answers",
   opts,
   async () => {
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (probe.addr as Deno.NetAddr).port;
-    probe.close(); // nothing listens there now
+    const port = serverPort(); // nothing listens there
     const registry = new Registry();
     const gauges = registerDbGauges({
       databaseUrl: `postgres://nobody@127.0.0.1:${port}/nothing`,

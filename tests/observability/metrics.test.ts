@@ -5,7 +5,7 @@ import { uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
 import { API_FAMILIES, WORKER_FAMILIES } from "../helpers/metric-families.ts";
 import { startApi } from "../helpers/processes.ts";
-import { connect, opts, waitFor } from "../events/helpers.ts";
+import { opts, waitFor } from "../events/helpers.ts";
 import { startWorker } from "../events/worker_helpers.ts";
 
 /** `# TYPE name kind` lines of an exposition. */
@@ -96,7 +96,6 @@ Deno.test(
   "worker: /metrics beside /internal/alive with every family and record results",
   opts,
   async () => {
-    const sql = connect();
     const worker = await startWorker({ WORKER_SIMULATED_WORK_MS: "0" });
     const api = await startApi({ OUTBOX_SWEEP_INTERVAL_MS: "500" });
     try {
@@ -125,7 +124,6 @@ Deno.test(
       await api.stop();
       worker.kill("SIGTERM");
       await worker.status;
-      await sql.end();
     }
   },
 );

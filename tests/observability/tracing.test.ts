@@ -12,6 +12,10 @@ import { startWorker } from "../events/worker_helpers.ts";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
 
+/** The JSON log lines an API process has written so far. */
+const logLines = (logs: string[]): Record<string, unknown>[] =>
+  logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+
 Deno.test(
   "one order is one trace: server span → publish span → worker span, traceparent on the record",
   opts,
@@ -75,11 +79,16 @@ Deno.test(
       await find("a Redis span", (s) => s.name === "redis" && s.kind === SpanKinds.CLIENT);
 
       // Log lines written under the request carry its trace and span ids.
-      const line = api.logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) =>
-        l.msg === "request" && l.route === "/orders" && l.method === "POST"
+      // Lines are written in batches and arrive through a pipe: wait for the line, don't race it.
+      const line = await waitFor(
+        "the request's access line",
+        () =>
+          logLines(api.logs).find((l) =>
+            l.msg === "request" && l.route === "/orders" && l.method === "POST"
+          ),
       );
-      assert.equal(line?.trace_id, traceId);
-      assert.equal(line?.span_id, server.spanId);
+      assert.equal(line.trace_id, traceId);
+      assert.equal(line.span_id, server.spanId);
     } finally {
       await api.stop();
       worker.kill("SIGTERM");
@@ -109,10 +118,11 @@ Deno.test("tracing off: no traceparent is stored or sent", opts, async () => {
     assert.equal(record.headers.traceparent, undefined);
     const [row] = await sql`select traceparent from outbox where record_key = ${order.id}`;
     assert.equal(row.traceparent, null);
-    const line = api.logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) =>
-      l.msg === "request"
+    const line = await waitFor(
+      "an access line",
+      () => logLines(api.logs).find((l) => l.msg === "request"),
     );
-    assert.equal(line?.trace_id, undefined);
+    assert.equal(line.trace_id, undefined);
   } finally {
     await api.stop();
     await records.stop();
