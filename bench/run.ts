@@ -3,14 +3,7 @@
 // event-pipeline scenarios when the worker exists, then prints and writes the results
 // (bench/results/<timestamp>.{json,md} and bench/results/latest.md).
 //
-// Settings (environment): BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s,
-// default 2), BENCH_CONNECTIONS (default 32), BENCH_PACED_CONNECTIONS (default 8),
-// BENCH_PACED_DELAY_MS (default 5), BENCH_LOGIN_CONNECTIONS (default 8), BENCH_BCRYPT_COST
-// (default 12), BENCH_API_RATELIMIT (default 1000000/minute), BENCH_PIPELINE=0 to skip the
-// event pipeline, BENCH_PIPELINE_RATE (orders/s, default 250), BENCH_THROUGHPUT_WINDOW (s,
-// default 12), BENCH_WORKER_CONCURRENCY / BENCH_WORKER_WORK_MS (default 10 / 2000),
-// BENCH_KEEP_DATA=1 to keep the bench users and orders, BENCH_METRICS_ROUNDS (alternating runs
-// of the metrics on/off comparison, default 5; 0 skips it).
+// Settings: the BENCH_* environment variables, each with its default, in bench/run/config.ts.
 import { ApiClient, type BenchUser, benchUser } from "./lib/client.ts";
 import { readMemory, round } from "./lib/proc.ts";
 import { emailPrefix, log, runId, settings, sql, startedAt, t0, TARGETS } from "./run/config.ts";

@@ -2,7 +2,7 @@
 # `deno task bench`: load-tests the API (and, when the worker exists, the event pipeline)
 # against the real local services, on loopback, bounded in time (~3 minutes). Prints a table
 # and writes bench/results/<timestamp>.{json,md} and bench/results/latest.md.
-# Not part of the tests. Settings: see the header of bench/run.ts (BENCH_* variables).
+# Not part of the tests. Settings: the BENCH_* variables in bench/run/config.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh

@@ -1,7 +1,7 @@
 // Logout and reuse detection also end the session's access tokens, which are otherwise valid
 // until they expire: `revoked:sid:<sid>` = "1" in Redis, kept for one access-token lifetime
-// (no access token of that session outlives it). The rate limiter's per-request Redis round
-// trip reads the key and answers 401 for a revoked session (contract with api/middleware).
+// (no access token of that session outlives it). The request's single Redis round trip
+// (middleware/hot-path.ts) reads the key, and `authenticate` answers 401 for a revoked session.
 import type { Redis } from "../redis.ts";
 
 export const revokedSessionKey = (sid: string) => `revoked:sid:${sid}`;

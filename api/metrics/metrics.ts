@@ -30,7 +30,7 @@ export const apiMetrics = {
   }),
   outboxPublished: new Counter({
     name: "outbox_published_total",
-    help: "Outbox events acknowledged by Kafka and marked sent by this process's relay.",
+    help: "Outbox events acknowledged by Kafka to this process's relay (counted at the ack).",
     registers,
   }),
   outboxPublishFailures: new Counter({

@@ -1,6 +1,7 @@
 // The chaos suite's settings: the local services (environment first, then .data/services.env,
 // as scripts/lib/env.sh does), the harness's own paths, and the knobs of the load and the bound.
 import { parseEnv } from "node:util";
+import { sleep } from "../lib/proc.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -42,12 +43,7 @@ export const settings = {
   sessionTimeoutMs: numberSetting("CHAOS_SESSION_TIMEOUT_MS", 10_000),
 };
 
-/** A strong random secret shared by every API process of a run (tokens work on all). */
-export function randomSecret(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(48)), (b) => b.toString(16)).join("");
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { randomSecret, sleep } from "../lib/proc.ts";
 
 /** Polls `check` until truthy or `timeoutMs` passes; returns the last value either way. */
 export async function until<T>(

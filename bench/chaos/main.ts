@@ -114,7 +114,9 @@ await cluster.apis[0].start();
 for (const scenario of chosen) {
   const left = deadline - Date.now();
   if (left < 30_000) {
-    rows.push(failedRow(scenario.name, "skipped: the 10-minute budget is spent"));
+    rows.push(
+      failedRow(scenario.name, `skipped: the ${settings.totalMs / 60_000}-minute budget is spent`),
+    );
     continue;
   }
   // Without the first-deploy scenario, the group starts at the topic's end, not its history.

@@ -182,6 +182,18 @@ export function sampleRss(pid: number, intervalMs = 100) {
   };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A strong random secret shared by every API process of a run (tokens work on all). */
+export function randomSecret(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(48)), (b) => b.toString(16)).join("");
+}
+
 export function round(value: number, digits = 0): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;

@@ -1,4 +1,4 @@
-// Settings and shared state of one bench run (the BENCH_* variables: see bench/run.ts).
+// Settings and shared state of one bench run: the BENCH_* variables below, with their defaults.
 import postgres from "postgres";
 
 const env = (name: string, fallback: string) => Deno.env.get(name) || fallback;
@@ -21,7 +21,7 @@ export const settings = {
   metricsRounds: Number(env("BENCH_METRICS_ROUNDS", "5")),
   /** pgbench client counts for PostgreSQL's own rate; the best one is the reference. */
   pgClients: env("BENCH_PG_CLIENTS", "4,32").split(",").map(Number),
-  /** Set to run the API as `deno task start` would by default (INFO: sampled access log). */
+  /** Set to run the API as `deno task start` would by default (INFO: every request in the access log). */
   apiLogLevel: env("BENCH_API_LOG_LEVEL", "INFO"),
   /** PASSWORD_HASH_WORKERS for the API; empty: the API's default (cores - 1). */
   hashWorkers: env("BENCH_HASH_WORKERS", ""),

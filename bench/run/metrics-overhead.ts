@@ -5,7 +5,7 @@
 // is about, but noisy on a shared machine) and the API process's CPU time per request (from
 // /proc/<pid>/stat), which other processes competing for the cores barely disturb.
 import type { BenchUser } from "../lib/client.ts";
-import { round } from "../lib/proc.ts";
+import { median, round } from "../lib/proc.ts";
 import { num, type Target } from "../lib/report.ts";
 import { runWrk, type WrkRequest } from "../lib/wrk.ts";
 import { log, settings } from "./config.ts";
@@ -38,12 +38,6 @@ async function cpuSeconds(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 export async function metricsOverhead(
   seeded: { reader: BenchUser; orderPaths: string[] },

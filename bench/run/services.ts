@@ -1,6 +1,6 @@
 // Starts the servers under test as separate processes: the bare Hono hello world and the API
 // (with the production start task's flags). Every started service is stopped by bench/run.ts.
-import { freePort, type Service, spawnService, waitForHttp } from "../lib/proc.ts";
+import { freePort, randomSecret, type Service, spawnService, waitForHttp } from "../lib/proc.ts";
 import { root, settings } from "./config.ts";
 
 export const services: Service[] = [];
@@ -29,11 +29,7 @@ function startTaskArgs(): string[] {
 }
 
 // One secret for every API process of the run, so a token works on each of them.
-const secret = Array.from(
-  crypto.getRandomValues(new Uint8Array(36)),
-  (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[b % 64],
-).join("") +
-  crypto.randomUUID().slice(0, 12);
+const secret = randomSecret();
 
 /** The API as `deno task start` runs it; `env` adds or overrides variables. */
 export async function startApi(
