@@ -61,18 +61,35 @@ export class RedisUnavailableError extends Error {
   override name = "RedisUnavailableError";
 }
 
+// node-redis can stop reconnecting after a server restart, silently (redis/node-redis#3346:
+// not ready, no more events; CI saw a restarted Redis never reached again). A live reconnect
+// loop reports within backoff (≤ 2 s) + connect timeout (1 s), so a client that is not ready and
+// has said nothing for this long is replaced.
+const STALLED_MS = 5_000;
+
 export function createRedis(config: Config["redis"], log: Log): Redis {
-  const raw = connectClient(config);
   let down = false;
-  raw.on("error", (error: Error) => {
-    if (!down) log("warning", "redis unavailable", { error: error.message });
-    down = true;
-  });
-  raw.on("ready", () => {
-    if (down) log("info", "redis reconnected");
-    down = false;
-  });
-  raw.connect().catch(() => {}); // reconnects in the background; errors arrive via "error"
+  let heardAt = performance.now(); // the current client's last lifecycle event
+  let raw!: RedisClient;
+  function open(): RedisClient {
+    const client = connectClient(config);
+    const heard = () => client === raw && (heardAt = performance.now());
+    client.on("error", (error: Error) => {
+      heard();
+      if (!down) log("warning", "redis unavailable", { error: error.message });
+      down = true;
+    });
+    client.on("ready", () => {
+      heard();
+      if (down) log("info", "redis reconnected");
+      down = false;
+    });
+    client.on("connect", heard);
+    client.on("reconnecting", heard);
+    client.connect().catch(() => {}); // reconnects in the background; errors arrive via "error"
+    return client;
+  }
+  raw = open();
 
   // Command timeouts without a timer per command: node-redis's own per-command timeout costs
   // an AbortSignal and a DOMException each, the largest item in a profile of cached GETs.
@@ -83,6 +100,15 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
   let failFastUntil = 0;
   const sweep = setInterval(() => {
     const now = performance.now();
+    if (!raw.isReady && now - heardAt > STALLED_MS) {
+      log("warning", "redis client stopped reconnecting; replacing it");
+      const stalled = raw;
+      raw = open();
+      heardAt = now;
+      try {
+        stalled.destroy();
+      } catch { /* already closed */ }
+    }
     for (const waiter of waiting) {
       if (waiter.deadline > now) continue;
       waiting.delete(waiter);
