@@ -4,8 +4,8 @@
 // sweeps periodically as a safety net for missed notifications and rows whose backoff ended.
 // Only the holder of an advisory lock publishes, so several API processes share one database
 // without competing; the others retry the lock every sweep and take over if the leader dies.
-// The leader re-checks its lock between batches, and a batch's duration is bounded, so a
-// relay that lost the lock stops publishing within about one batch.
+// The leader re-checks its lock with every batch's claim, and a batch's duration is bounded,
+// so a relay that lost the lock stops publishing within about one batch.
 import type postgres from "postgres";
 import type { LogFn } from "../../common/events/kafka-log.ts";
 import { createLeaderLock } from "./leader-lock.ts";
@@ -60,6 +60,7 @@ const CONTENDED_MS = 200; // due rows claimed by another relay: look again soon
 // is far longer, so a claim never expires while its relay is still working on it.
 const MAX_BATCH_MS = 5_000;
 const LEASE_MS = 60_000;
+const COUNT_EVERY_MS = 1_000; // see nextWait()
 
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const { sql, log, batchSize, sweepIntervalMs } = opts;
@@ -95,14 +96,16 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   /** Publishes due rows until none are left; returns how long to sleep afterwards. */
   async function drain(): Promise<number> {
-    for (let batch = 0; running; batch++) {
-      // Leadership was checked just before the first batch; re-check before each next one.
-      if (batch > 0 && !(await lock.verify())) {
+    let troubled = false; // rows failed or were given back: their due times changed
+    while (running) {
+      // Leadership is re-checked for every batch, alongside its claim.
+      const result = await publishBatch(sql, sender, publish, lock.verify());
+      if (result.lostLock) {
         setLeader(false);
         return CONTENDED_MS;
       }
-      const result = await publishBatch(sql, sender, publish);
       published += result.sent;
+      if (result.failed > 0 || result.released > 0) troubled = true;
       if (result.sent > 0) kafka.markOk();
       if (result.failed > 0) {
         log("warning", "outbox relay: rows failed on their own; they will be retried", {
@@ -127,15 +130,39 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       log("debug", "outbox relay: batch", { claimed: result.claimed, sent: result.sent });
       if (result.claimed < batchSize) break;
     }
-    const info = await outboxCounts(sql);
-    counts = { pending: info.pending, parked: info.parked };
-    if (info.dueInMs === null) return sweepIntervalMs;
-    return Math.min(sweepIntervalMs, info.dueInMs > 0 ? info.dueInMs : CONTENDED_MS);
+    return await nextWait(troubled);
+  }
+
+  let countedAt = -Infinity;
+  let nextDueAt: number | null = null; // earliest backing-off row, as of the last count
+  /**
+   * How long to sleep after a drain. New rows come with a NOTIFY, so the table is counted
+   * only when due times may have changed (rows failed or were given back, or a known due time
+   * has passed) and otherwise at most once a second: under steady load a count per batch was
+   * a tenth of each wake-up's time.
+   */
+  async function nextWait(troubled: boolean): Promise<number> {
+    const now = Date.now();
+    const due = nextDueAt !== null && nextDueAt <= now;
+    if (troubled || due || now - countedAt >= COUNT_EVERY_MS) {
+      const info = await outboxCounts(sql);
+      countedAt = Date.now();
+      counts = { pending: info.pending, parked: info.parked };
+      if (info.dueInMs !== null && info.dueInMs <= 0) {
+        nextDueAt = null;
+        return CONTENDED_MS; // due rows this drain did not get: claimed by someone else
+      }
+      nextDueAt = info.dueInMs === null ? null : countedAt + info.dueInMs;
+    }
+    if (nextDueAt === null) return sweepIntervalMs;
+    return Math.min(sweepIntervalMs, Math.max(0, nextDueAt - Date.now()));
   }
 
   async function step(): Promise<number> {
     await kafka.probeIfIdle(sweepIntervalMs);
     const ready = await kafka.ensure();
+    // A leader with a producer goes straight to the drain, which checks the lock per batch.
+    if (ready && leader && lock.held) return await drain();
     const held = lock.held && await lock.verify();
     if (!held) setLeader(false);
     // A relay whose lock session died sits out a little longer than one sweep, so a healthy
