@@ -18,13 +18,18 @@ export interface OrderConsumerOptions {
   handle: Handler;
   dlqProducer: Producer;
   log: LogFn;
-  /** Called when kafkajs gives up (a crash it will not restart from). */
+  /** Called when the consumer has crashed and not rejoined its group for giveUpAfterMs. */
   onFatal: (error: unknown) => void;
+  /** How long crashes are ridden out in process before onFatal (default 5 minutes). */
+  giveUpAfterMs?: number;
 }
+
+const MAX_RESTART_DELAY_MS = 30_000;
 
 export function createOrderConsumer(opts: OrderConsumerOptions) {
   const { log, handle, dlqProducer } = opts;
   const limit = createLimiter(opts.concurrency);
+  const giveUpAfterMs = opts.giveUpAfterMs ?? 5 * 60_000;
   const consumer: Consumer = opts.kafka.consumer({
     groupId: opts.groupId,
     sessionTimeout: opts.sessionTimeoutMs,
@@ -37,15 +42,58 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
   });
   let joined = false;
   let stopping = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  let memberSince = Date.now(); // last time the consumer was (or started to become) a member
+  let restarts = 0; // in-process restarts since the last successful join
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+    memberSince = Date.now();
+    restarts = 0;
+  });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     joined = false;
     log(payload.restart ? "warning" : "error", "consumer crashed", {
       error: String(payload.error),
       restart: payload.restart,
     });
-    if (!payload.restart) opts.onFatal(payload.error);
+    if (payload.restart || stopping) return;
+    // kafkajs gives up for good on some errors a broker restart causes, such as "Failed to
+    // find group coordinator" while the restarted broker is still loading its group state.
+    // Start again here, with backoff; only a consumer that has not rejoined its group for
+    // giveUpAfterMs is handed to onFatal (the process exits and its supervisor restarts it).
+    if (Date.now() - memberSince >= giveUpAfterMs) return opts.onFatal(payload.error);
+    const delay = Math.min(MAX_RESTART_DELAY_MS, 1_000 * 2 ** restarts++);
+    setTimeout(() => void restartAfterCrash(), delay);
   });
+
+  async function restartAfterCrash() {
+    if (stopping) return;
+    try {
+      await run(); // kafkajs disconnected the crashed consumer already
+      log("info", "consumer restarted after a crash", { restarts });
+    } catch (error) {
+      // A failed start does not emit CRASH: treat it as one.
+      log("warning", "consumer restart failed", { error: String(error) });
+      await consumer.disconnect().catch(() => {}); // so that the next run() may subscribe again
+      if (Date.now() - memberSince >= giveUpAfterMs) return opts.onFatal(error);
+      const delay = Math.min(MAX_RESTART_DELAY_MS, 1_000 * 2 ** restarts++);
+      setTimeout(() => void restartAfterCrash(), delay);
+    }
+  }
+
+  async function run() {
+    await consumer.connect();
+    // A group with no committed offset (a first deploy, a new KAFKA_GROUP_ID) starts at the
+    // beginning of the topic, not at its end: records produced before the group's first join
+    // are processed too. Events already processed are skipped via processed_events.
+    await consumer.subscribe({ topics: [ORDER_TOPIC], fromBeginning: true });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      // Resolved offsets are committed at least every second while a long batch runs.
+      autoCommitInterval: 1_000,
+      partitionsConsumedConcurrently: Math.max(1, Math.min(opts.concurrency, 16)),
+      eachBatch,
+    });
+  }
 
   /** Sends a record that cannot be processed to the DLQ: original bytes plus the error. */
   async function deadLetter(partition: number, message: KafkaMessage, outcome: Outcome) {
@@ -153,18 +201,8 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
     /** True while the consumer is a member of its group and not shutting down. */
     isRunning: () => joined && !stopping,
     async start() {
-      await consumer.connect();
-      // A group with no committed offset (a first deploy, a new KAFKA_GROUP_ID) starts at the
-      // beginning of the topic, not at its end: records produced before the group's first join
-      // are processed too. Events already processed are skipped via processed_events.
-      await consumer.subscribe({ topics: [ORDER_TOPIC], fromBeginning: true });
-      await consumer.run({
-        eachBatchAutoResolve: false,
-        // Resolved offsets are committed at least every second while a long batch runs.
-        autoCommitInterval: 1_000,
-        partitionsConsumedConcurrently: Math.max(1, Math.min(opts.concurrency, 16)),
-        eachBatch,
-      });
+      memberSince = Date.now();
+      await run();
     },
     /** Stops fetching, lets in-flight records finish, commits, and leaves the group. */
     async stop() {
