@@ -7,6 +7,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "
 import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../common/events/order-created.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
 import { type Handler, Interrupted, type Outcome } from "./handle.ts";
+import { createCrashRecovery } from "./crash-recovery.ts";
 import { createLimiter } from "./limiter.ts";
 import { recordLag } from "./metrics.ts";
 
@@ -18,18 +19,16 @@ export interface OrderConsumerOptions {
   handle: Handler;
   dlqProducer: Producer;
   log: LogFn;
-  /** Called when the consumer has crashed and not rejoined its group for giveUpAfterMs. */
+  /** Called when the consumer has crashed and not rejoined its group for giveUpAfterMs
+   * (worker/crash-recovery.ts). */
   onFatal: (error: unknown) => void;
   /** How long crashes are ridden out in process before onFatal (default 5 minutes). */
   giveUpAfterMs?: number;
 }
 
-const MAX_RESTART_DELAY_MS = 30_000;
-
 export function createOrderConsumer(opts: OrderConsumerOptions) {
   const { log, handle, dlqProducer } = opts;
   const limit = createLimiter(opts.concurrency);
-  const giveUpAfterMs = opts.giveUpAfterMs ?? 5 * 60_000;
   const consumer: Consumer = opts.kafka.consumer({
     groupId: opts.groupId,
     sessionTimeout: opts.sessionTimeoutMs,
@@ -42,12 +41,16 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
   });
   let joined = false;
   let stopping = false;
-  let memberSince = Date.now(); // last time the consumer was (or started to become) a member
-  let restarts = 0; // in-process restarts since the last successful join
+  const recovery = createCrashRecovery({
+    start: run,
+    disconnect: () => consumer.disconnect(),
+    giveUpAfterMs: opts.giveUpAfterMs ?? 5 * 60_000,
+    onFatal: opts.onFatal,
+    log,
+  });
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
-    memberSince = Date.now();
-    restarts = 0;
+    recovery.joined();
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     joined = false;
@@ -55,30 +58,8 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       error: String(payload.error),
       restart: payload.restart,
     });
-    if (payload.restart || stopping) return;
-    // kafkajs gives up for good on some errors a broker restart causes, such as "Failed to
-    // find group coordinator" while the restarted broker is still loading its group state.
-    // Start again here, with backoff; only a consumer that has not rejoined its group for
-    // giveUpAfterMs is handed to onFatal (the process exits and its supervisor restarts it).
-    if (Date.now() - memberSince >= giveUpAfterMs) return opts.onFatal(payload.error);
-    const delay = Math.min(MAX_RESTART_DELAY_MS, 1_000 * 2 ** restarts++);
-    setTimeout(() => void restartAfterCrash(), delay);
+    if (!stopping) recovery.crashed(payload.error, payload.restart);
   });
-
-  async function restartAfterCrash() {
-    if (stopping) return;
-    try {
-      await run(); // kafkajs disconnected the crashed consumer already
-      log("info", "consumer restarted after a crash", { restarts });
-    } catch (error) {
-      // A failed start does not emit CRASH: treat it as one.
-      log("warning", "consumer restart failed", { error: String(error) });
-      await consumer.disconnect().catch(() => {}); // so that the next run() may subscribe again
-      if (Date.now() - memberSince >= giveUpAfterMs) return opts.onFatal(error);
-      const delay = Math.min(MAX_RESTART_DELAY_MS, 1_000 * 2 ** restarts++);
-      setTimeout(() => void restartAfterCrash(), delay);
-    }
-  }
 
   async function run() {
     await consumer.connect();
@@ -200,13 +181,11 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
   return {
     /** True while the consumer is a member of its group and not shutting down. */
     isRunning: () => joined && !stopping,
-    async start() {
-      memberSince = Date.now();
-      await run();
-    },
+    start: run,
     /** Stops fetching, lets in-flight records finish, commits, and leaves the group. */
     async stop() {
       stopping = true;
+      await recovery.stop(); // a start again under way finishes first, then is undone here
       await consumer.disconnect();
       joined = false;
     },

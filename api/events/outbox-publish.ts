@@ -95,8 +95,10 @@ export async function publishBatch(
     unavailable: false,
   };
   if (leading.status === "rejected" || !leading.value) {
-    // Nothing was sent: give the rows back at once (if this fails, their lease runs out).
+    // Nothing was sent: give the rows back at once (if this fails, their lease runs out), and
+    // wake the relays, since the leader may have looked while they were claimed here.
     await release(sql, rows.map((row) => row.id), token, 0);
+    if (rows.length > 0) await sql`select pg_notify('outbox', 'released')`;
     if (leading.status === "rejected") throw leading.reason;
     return { ...result, released: rows.length, lostLock: true };
   }

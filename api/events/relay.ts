@@ -135,6 +135,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   let countedAt = -Infinity;
   let nextDueAt: number | null = null; // earliest backing-off row, as of the last count
+  let contended = false; // the last count found due rows the drain had not claimed
   /**
    * How long to sleep after a drain. New rows come with a NOTIFY, so the table is counted
    * only when due times may have changed (rows failed or were given back, or a known due time
@@ -144,13 +145,16 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   async function nextWait(troubled: boolean): Promise<number> {
     const now = Date.now();
     const due = nextDueAt !== null && nextDueAt <= now;
-    if (troubled || due || now - countedAt >= COUNT_EVERY_MS) {
+    if (troubled || due || contended || now - countedAt >= COUNT_EVERY_MS) {
       const info = await outboxCounts(sql);
       countedAt = Date.now();
       counts = { pending: info.pending, parked: info.parked };
-      if (info.dueInMs !== null && info.dueInMs <= 0) {
+      // Due rows this drain did not get (locked by someone else): look again soon, and count
+      // again then, until they are gone.
+      contended = info.dueInMs !== null && info.dueInMs <= 0;
+      if (contended) {
         nextDueAt = null;
-        return CONTENDED_MS; // due rows this drain did not get: claimed by someone else
+        return CONTENDED_MS;
       }
       nextDueAt = info.dueInMs === null ? null : countedAt + info.dueInMs;
     }

@@ -55,12 +55,13 @@ Deno.test(
       }
       await waitFor("all 60 published", () => byEventId(records.records, ids).size === 60);
       const seconds = (performance.now() - started) / 1000;
-      assert.ok(seen.claims >= 20, `woken per order, not once (${seen.claims} claims)`);
+      assert.ok(seen.claims >= 10, `woken per order, not once (${seen.claims} claims)`);
       assert.ok(
         seen.counts <= Math.ceil(seconds) + 2,
         `counted about once a second, not per drain: ${seen.counts} counts, ${seen.claims} ` +
           `claims in ${seconds.toFixed(1)} s`,
       );
+      // A bound, not proof of the overlap (the previous code also checked once per batch).
       assert.ok(
         seen.lockChecks <= seen.claims + 2,
         `one lock check per claim (${seen.lockChecks} for ${seen.claims})`,
@@ -87,6 +88,8 @@ Deno.test(
       renew: () => Promise.resolve(null),
     };
     let ids: string[] = [];
+    const heard: string[] = [];
+    const listener = await sql.listen("outbox", (payload) => heard.push(payload));
     try {
       ids = (await insertOrders(sql, 3)).map((o) => o.eventId);
       const result = await publishBatch(sql, sender, {
@@ -104,6 +107,8 @@ Deno.test(
       const rows = await sql`
         select state, claim_token, attempts, sent_at, next_attempt_at <= now() as due
         from outbox where event_id = any(${ids}::uuid[])`;
+      // The relays are woken, as the leader may have looked while the rows were claimed.
+      await waitFor("a wake-up for the released rows", () => heard.includes("released"));
       assert.equal(rows.length, 3);
       for (const row of rows) {
         assert.deepEqual({ ...row }, {
@@ -118,6 +123,7 @@ Deno.test(
       // Leave nothing of this test pending for the next test's relays.
       await sql`update outbox set state = 'sent', sent_at = now()
         where event_id = any(${ids}::uuid[])`;
+      await listener.unlisten();
       await sql.end();
     }
   },
