@@ -10,8 +10,8 @@ function percentile(sorted: number[], p: number): number | null {
   return round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))], 1);
 }
 
-async function steadyOrders(ctx: PipelineContext, user: BenchUser) {
-  const { rate, durationS } = ctx.latency;
+async function steadyOrders(ctx: PipelineContext, user: BenchUser, durationS: number) {
+  const { rate } = ctx.latency;
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -49,10 +49,14 @@ export async function runLatency(ctx: PipelineContext): Promise<Outcome<LatencyR
   try {
     const problem = await probe(ctx, worker, probeUser, 20_000);
     if (problem) return { status: "skipped", reason: problem };
-    const { rate, durationS } = ctx.latency;
-    ctx.log(`pipeline latency: ${rate} orders/s for ${durationS} s`);
+    const { rate, durationS, warmupS } = ctx.latency;
+    ctx.log(`pipeline latency: ${rate} orders/s, warm-up ${warmupS} s, then ${durationS} s`);
+    // The API's write and relay paths sat idle through the read scenarios, and without a
+    // warm-up its first 3 s had 40-60 ms relay wake-ups (11-28 ms later on): the same load first,
+    // on its own user and not counted, as every HTTP scenario has.
+    if (warmupS > 0) await steadyOrders(ctx, await ctx.newUser("pipe-latency-warmup"), warmupS);
     const rss = sampleRss(worker.service.pid);
-    const load = await steadyOrders(ctx, user);
+    const load = await steadyOrders(ctx, user, durationS);
     // Let the tail of the stream through, bounded.
     const events = async () =>
       new Map(

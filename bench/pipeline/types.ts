@@ -12,7 +12,8 @@ export interface PipelineContext {
   env: Record<string, string>;
   newUser(label: string): Promise<BenchUser>;
   log(message: string): void;
-  latency: { rate: number; durationS: number };
+  /** warmupS: the same load first, on its own user, not counted (as every HTTP scenario). */
+  latency: { rate: number; durationS: number; warmupS: number };
   throughput: { windowS: number; concurrency?: number; workMs?: number };
 }
 

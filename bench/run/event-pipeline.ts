@@ -44,7 +44,11 @@ export async function runPipeline(
     },
     newUser,
     log,
-    latency: { rate: settings.pipelineRate, durationS: settings.durationS },
+    latency: {
+      rate: settings.pipelineRate,
+      durationS: settings.durationS,
+      warmupS: settings.warmupS,
+    },
     throughput: {
       windowS: settings.throughputWindowS,
       concurrency: settings.workerConcurrency,
