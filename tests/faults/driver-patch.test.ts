@@ -91,3 +91,17 @@ Deno.test("patch-deps: applies once, recognises its own result, refuses a change
   }
   ok(refused);
 });
+
+Deno.test("Deno: a cancelled array-types query on a new connection escapes nowhere", async () => {
+  const result = await runChild(
+    Deno.execPath(),
+    ["run", "--allow-all", "tests/fixtures/array-types-cancelled.ts"],
+    { env: env() },
+  );
+  strictEqual(result.code, 0, `${result.stdout}\n${result.stderr}`);
+  const line = result.stdout.split("\n").find((l) => l.startsWith("{"));
+  ok(line, result.stdout);
+  const { settled, escaped } = JSON.parse(line);
+  strictEqual(settled, 5, "every query settled");
+  ok(escaped.length === 0, `unhandled rejections: ${escaped.join("; ")}`);
+});
