@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Kafka, Producer } from "kafkajs";
 import { createOrderConsumer } from "../../worker/consumer.ts";
 import { createCrashRecovery } from "../../worker/crash-recovery.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const EVENTS = { GROUP_JOIN: "consumer.group_join", CRASH: "consumer.crash" };
 
@@ -45,14 +46,6 @@ function consumerWith(giveUpAfterMs: number) {
   return { ...fake, fatal, consumer };
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const coordinatorLost = {
   error: new Error("KafkaJSNonRetriableError: Failed to find group coordinator"),
   restart: false,
@@ -67,7 +60,7 @@ Deno.test("worker consumer: a crash kafkajs gives up on is restarted in process"
 
   emit(EVENTS.CRASH, coordinatorLost);
   assert.equal(consumer.isRunning(), false, "out of the group until it rejoins");
-  await waitFor("a second run", () => calls.filter((c) => c === "run").length === 2);
+  await waitFor(() => calls.filter((c) => c === "run").length === 2, { what: "a second run" });
   assert.deepEqual(calls.slice(3), ["connect", "subscribe", "run"]);
   assert.deepEqual(fatal, [], "the process is not given up on");
   emit(EVENTS.GROUP_JOIN, {});
@@ -92,7 +85,7 @@ Deno.test("worker consumer: a long-standing member is restarted too, not given u
   emit(EVENTS.GROUP_JOIN, {});
   await new Promise((resolve) => setTimeout(resolve, 300));
   emit(EVENTS.CRASH, coordinatorLost);
-  await waitFor("a second run", () => calls.filter((c) => c === "run").length === 2);
+  await waitFor(() => calls.filter((c) => c === "run").length === 2, { what: "a second run" });
   assert.deepEqual(fatal, []);
   await consumer.stop();
 });
@@ -110,7 +103,7 @@ Deno.test("crash recovery: out of the group past giveUpAfterMs, it hands over to
     maxDelayMs: 20,
   });
   recovery.crashed(coordinatorLost.error, false);
-  await waitFor("onFatal", () => fatal.length > 0);
+  await waitFor(() => fatal.length > 0, { what: "onFatal" });
   assert.ok(starts >= 3, `kept trying until then (${starts} starts)`);
   assert.match(String(fatal[0]), /refused/);
   const after = starts;
@@ -138,7 +131,7 @@ Deno.test("crash recovery: stop waits for a start under way and schedules no mor
     baseDelayMs: 10,
   });
   recovery.crashed(coordinatorLost.error, false);
-  await waitFor("a start under way", () => events.includes("start"));
+  await waitFor(() => events.includes("start"), { what: "a start under way" });
   const stopped = recovery.stop().then(() => events.push("stopped"));
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(events, ["start"], "stop is still waiting for the start");
