@@ -1,10 +1,11 @@
-// What the request's single Redis round trip (middleware/hot-path.ts) carries for this API:
+// What the request's single Redis round trip (middleware/hot-path.ts) carries for this API,
+// for the middleware and the fast read (orders/orders.fast-read.ts) alike:
 // the general limit per client, the login and register limits, the bearer token's session for
 // the logout denylist, and the order a GET /orders/{id} reads.
 import { authLimits } from "./auth/index.ts";
 import { bearerToken } from "./middleware/authenticate.ts";
 import { clientIpResolver } from "./middleware/client-ip.ts";
-import { hotPath } from "./middleware/hot-path.ts";
+import { createRoundTrip } from "./middleware/hot-path.ts";
 import { orderCacheKeyFor } from "./orders/index.ts";
 import type { AppDeps } from "./types.ts";
 
@@ -13,7 +14,7 @@ const UNLIMITED = /^\/(health\/|docs|openapi\.json)/;
 export function requestRoundTrip({ config, redis, log, tokens }: AppDeps) {
   const limits = config.rateLimit;
   const ip = clientIpResolver(limits.trustedProxies);
-  return hotPath({
+  return createRoundTrip({
     redis,
     log,
     limits: limits.enabled

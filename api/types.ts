@@ -7,6 +7,7 @@ import type { Sql } from "./db.ts";
 import type { Log } from "../common/logger.ts";
 import type { OrderCache } from "./orders/orders.cache.ts";
 import type { Redis } from "./redis.ts";
+import type { RoundTrip } from "./middleware/hot-path.ts";
 
 export interface AuthUser {
   id: string;
@@ -24,7 +25,14 @@ export interface Prefetched {
 }
 
 export type AppEnv = {
-  Bindings: { remoteAddr?: { hostname?: string } };
+  Bindings: {
+    remoteAddr?: { hostname?: string };
+    /** When the request arrived (performance.now()), if before the app saw it: the fast read
+     * (orders/orders.fast-read.ts) hands over requests it does not answer itself. */
+    receivedAt?: number;
+    /** The Redis round trip the fast read already made for this request. */
+    roundTrip?: RoundTrip;
+  };
   Variables: {
     user: AuthUser;
     requestId: string;

@@ -34,15 +34,21 @@ export function authLimits(opts: {
     {
       name: "login",
       rate: opts.login,
-      key: async (c) => {
-        const account = await passwordLoginAccount(c);
-        return account === null ? null : `${opts.clientIp(c)}:${account}`;
-      },
+      // Not a login: answered at once, without a promise (every request asks every rule).
+      key: (c) =>
+        isPost(c, "/auth/token")
+          ? passwordLoginAccount(c).then((account) =>
+            account === null ? null : `${opts.clientIp(c)}:${account}`
+          )
+          : null,
     },
     {
       name: "login-account",
       rate: opts.loginAccount,
-      key: async (c) => (await passwordLoginAccount(c)) || null,
+      key: (c) =>
+        isPost(c, "/auth/token")
+          ? passwordLoginAccount(c).then((account) => account || null)
+          : null,
     },
     {
       name: "register",

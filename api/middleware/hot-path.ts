@@ -66,12 +66,24 @@ export interface HotPathOptions {
   prefetch: (c: Context<AppEnv>) => string | null;
 }
 
+/** What the round trip answered for one request. */
+export interface RoundTrip {
+  counters: Counter[];
+  counts: Count[];
+  prefetched: Prefetched;
+}
+
 function withHeaders(response: Response, headers: Record<string, string>): Response {
   for (const name in headers) response.headers.set(name, headers[name]);
   return response;
 }
 
-export function hotPath(opts: HotPathOptions) {
+/**
+ * The round trip on its own, for the middleware below and for a route that answers outside
+ * Hono's chain (orders/orders.fast-read.ts): `perform(c)` is null when the request touches no
+ * counter, session or cache entry.
+ */
+export function createRoundTrip(opts: HotPathOptions) {
   if (!opts?.redis || typeof opts.log !== "function") throw new Error("hotPath: redis and log");
   if (typeof opts.session !== "function" || typeof opts.prefetch !== "function") {
     throw new Error("hotPath: session and prefetch are required");
@@ -80,7 +92,7 @@ export function hotPath(opts: HotPathOptions) {
   const script = redisScript(opts.redis, SCRIPT);
   const memory = new MemoryCounters(Math.max(1, ...limits.map((rule) => rule.rate.windowMs)));
 
-  async function roundTrip(counters: Counter[], sid: string | null, cacheKey: string | null) {
+  async function inRedis(counters: Counter[], sid: string | null, cacheKey: string | null) {
     const keys = counters.map((counter) => counter.key);
     const args = [String(counters.length), sid ? "1" : "0", cacheKey ? "1" : "0"];
     for (const { rule } of counters) args.push(String(rule.rate.windowMs), String(rule.rate.limit));
@@ -97,34 +109,51 @@ export function hotPath(opts: HotPathOptions) {
       const raw = reply[2 * counters.length + 1];
       prefetched.cache = { key: cacheKey, raw: typeof raw === "string" ? raw : null };
     }
-    return { counts, prefetched };
+    return { counters, counts, prefetched };
   }
 
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const counters: Counter[] = [];
-    for (const rule of limits) {
-      const key = await rule.key(c);
-      if (key !== null) counters.push({ rule, key: `rl:${rule.name}:${key}` });
-    }
-    const sid = await opts.session(c);
-    const cacheKey = opts.prefetch(c);
-    if (counters.length === 0 && !sid && !cacheKey) return await next();
+  return {
+    /** `sid`: the session, when the caller has verified the token already. */
+    async perform(c: Context<AppEnv>, sid?: string | null): Promise<RoundTrip | null> {
+      const counters: Counter[] = [];
+      for (const rule of limits) {
+        let key = rule.key(c);
+        if (typeof key === "object" && key !== null) key = await key; // only a login's rules wait
+        if (key !== null) counters.push({ rule, key: `rl:${rule.name}:${key}` });
+      }
+      sid ??= await opts.session(c);
+      const cacheKey = opts.prefetch(c);
+      if (counters.length === 0 && !sid && !cacheKey) return null;
+      try {
+        return await inRedis(counters, sid, cacheKey);
+      } catch (error) {
+        opts.log("debug", "redis unavailable; limits count in this process", {
+          error: String(error),
+        });
+        return {
+          counters,
+          counts: memory.count(counters),
+          prefetched: {
+            session: sid ? { sid, revoked: null } : undefined,
+            cache: cacheKey ? { key: cacheKey, raw: null } : undefined,
+          },
+        };
+      }
+    },
+  };
+}
 
-    let counts: Count[];
-    try {
-      const result = await roundTrip(counters, sid, cacheKey);
-      counts = result.counts;
-      c.set("prefetched", result.prefetched);
-    } catch (error) {
-      opts.log("debug", "redis unavailable; limits count in this process", {
-        error: String(error),
-      });
-      counts = memory.count(counters);
-      c.set("prefetched", {
-        session: sid ? { sid, revoked: null } : undefined,
-        cache: cacheKey ? { key: cacheKey, raw: null } : undefined,
-      });
-    }
+export type RoundTripper = ReturnType<typeof createRoundTrip>;
+
+/** The middleware; given a round trip already built, it shares that one's fallback counters. */
+export function hotPath(opts: HotPathOptions | RoundTripper) {
+  const trip = "perform" in opts ? opts : createRoundTrip(opts);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    // A request the fast read handed over has had its round trip already.
+    const done = c.env?.roundTrip ?? await trip.perform(c);
+    if (!done) return await next();
+    const { counters, counts } = done;
+    c.set("prefetched", done.prefetched);
 
     const { index, blocked } = verdict(counters, counts);
     if (index < 0) return await next();

@@ -9,6 +9,10 @@ import type { AppEnv } from "../types.ts";
 const REQUEST_ID = /^[\w\-=]{1,255}$/;
 const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 
+/** The caller's request id when it is a safe token, else a new one. */
+export const requestIdFrom = (given: string | null | undefined): string =>
+  given != null && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+
 /**
  * `X-Request-Id`: the caller's when it is a safe token (letters, digits, `_-=`, up to 255),
  * else a new UUID. Available to the log and handlers as `c.get("requestId")`.
@@ -16,8 +20,7 @@ const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 export function requestId({ headerName = "X-Request-Id" }: { headerName?: string } = {}) {
   if (!HEADER_NAME.test(headerName)) throw new Error("requestId: bad headerName");
   return createMiddleware<AppEnv>(async (c, next) => {
-    const given = c.req.header(headerName);
-    const id = given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    const id = requestIdFrom(c.req.header(headerName));
     c.set("requestId", id);
     await next();
     c.res.headers.set(headerName, id);

@@ -34,7 +34,9 @@ export interface OrderCache {
   close(): void;
 }
 
-export const cacheKey = (id: string) => `order:${id}`;
+const PREFIX = "order:";
+export const cacheKey = (id: string) => PREFIX + id;
+export const idOfCacheKey = (key: string) => key.slice(PREFIX.length);
 
 const ORDER_PATH = /^\/orders\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
 

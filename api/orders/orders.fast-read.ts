@@ -1,0 +1,111 @@
+// The cached read of one's own order, GET /orders/{id}, answered outside Hono's middleware
+// chain: the service's most frequent request, and the chain's ten middleware cost it about
+// twice what the work itself does (bench/PROFILE.md, "Fast read"). It answers only the plain
+// case: a valid, unrevoked token, a counted and unexceeded rate limit, the order in the cache,
+// and the caller allowed to see it. Everything else (no or bad token, 429, a cache miss,
+// Redis down, a foreign order, CORS) goes through the app as before, with the round trip
+// already made handed along (`c.env.roundTrip`), so it is counted once and answered exactly
+// as the app answers it. The same shared pieces write the headers, the access line and the
+// metrics, so a response does not tell which path made it (tests/api/fast-read.test.ts).
+import { Context } from "hono";
+import { errorFields, type Log } from "../../common/logger.ts";
+import { type AccessFields, elapsedMs } from "../middleware/request-log.ts";
+import type { RoundTrip, RoundTripper } from "../middleware/hot-path.ts";
+import { rateLimitHeaders, verdict } from "../middleware/rate-limit.ts";
+import { requestIdFrom, SECURITY_HEADERS } from "../middleware/response-headers.ts";
+import { bearerToken } from "../middleware/authenticate.ts";
+import type { Tokens } from "../auth/tokens.ts";
+import type { AppEnv } from "../types.ts";
+import { idOfCacheKey, type OrderCache } from "./orders.cache.ts";
+import { getOrderRoute } from "./orders.routes.ts";
+
+type Env = AppEnv["Bindings"];
+type Fetch = (request: Request, env?: Env) => Response | Promise<Response>;
+
+export interface FastReadOptions {
+  tokens: Tokens;
+  cache: OrderCache;
+  /** The request's Redis round trip (hot-path.ts), the same one the app's middleware makes. */
+  roundTrip: RoundTripper;
+  /** Counts and times a finished request (metrics/http.ts), or null with metrics off. */
+  record: ((method: string, route: string, status: number, seconds: number) => void) | null;
+  /** The access log (middleware/request-log.ts). */
+  access: (status: number, fields: () => AccessFields) => void;
+  log: Log;
+  /** The app's own path reading (Hono's `app.getPath`), so `c.req.path` is what the app sees. */
+  getPath: (request: Request, options: { env?: Env }) => string;
+  /** Off when CORS is configured: its headers depend on the request's Origin. */
+  enabled: boolean;
+}
+
+/** The route as Hono reports it (`/orders/:order_id`), for the same metric and log labels. */
+const ROUTE = getOrderRoute.path.replace(/\{(\w+)\}/g, ":$1");
+// A path that may be an order's (the round trip's cache key decides exactly).
+const ORDER_URL = /\/orders\/[\da-f-]{36}\/?(?:[?#]|$)/i;
+
+/** Wraps the app's fetch: the fast read where it applies, the app for everything else. */
+export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
+  if (!opts.enabled) return app;
+  const { tokens, cache, roundTrip, record, access, log, getPath } = opts;
+
+  async function read(request: Request, env: Env | undefined): Promise<Response> {
+    const receivedAt = performance.now();
+    let trip: RoundTrip | null = null;
+    const handOver = () => app(request, { ...env, receivedAt, roundTrip: trip ?? undefined });
+    try {
+      const token = bearerToken(request.headers.get("Authorization") ?? undefined);
+      if (!token) return handOver(); // 401 is the app's to write
+      // Claims are cached per token (auth/tokens.ts): a client's next requests skip the HMAC.
+      const claims = await tokens.verify("access", token).catch(() => null);
+      if (!claims) return handOver();
+      const c = new Context<AppEnv>(request, { env: env ?? {}, path: getPath(request, { env }) });
+      trip = await roundTrip.perform(c, claims.sid);
+      const session = trip?.prefetched.session;
+      const entry = trip?.prefetched.cache;
+      if (!trip || session?.sid !== claims.sid || session.revoked !== false || !entry?.raw) {
+        return handOver();
+      }
+      const { index, blocked } = verdict(trip.counters, trip.counts);
+      if (blocked) return handOver();
+      const cached = await cache.get(idOfCacheKey(entry.key), entry);
+      if (!cached || (claims.role !== "admin" && cached.order.creator_id !== claims.sub)) {
+        return handOver(); // a foreign order is the app's plain 404
+      }
+
+      const requestId = requestIdFrom(request.headers.get("X-Request-Id"));
+      const headers: Record<string, string> = {
+        "Content-Type": "application/json",
+        "X-Request-Id": requestId,
+      };
+      for (const [name, value] of SECURITY_HEADERS) headers[name] = value;
+      if (index >= 0) {
+        const { rule } = trip.counters[index];
+        Object.assign(headers, rateLimitHeaders(rule, trip.counts[index], false));
+      }
+      const response = new Response(cached.json, { status: 200, headers });
+      record?.("GET", ROUTE, 200, (performance.now() - receivedAt) / 1000);
+      access(200, () => ({
+        request_id: requestId,
+        method: "GET",
+        route: ROUTE,
+        path: c.req.path,
+        duration_ms: elapsedMs(receivedAt),
+        user_id: claims.sub,
+      }));
+      return response;
+    } catch (error) {
+      // A bug here must not cost the client its answer: the app answers it instead.
+      log("error", "fast read failed; the app answers the request", errorFields(error));
+      return handOver();
+    }
+  }
+
+  return (request, env) => {
+    // Cheap checks first: most requests are not this one.
+    if (request.method !== "GET" || !ORDER_URL.test(request.url)) return app(request, env);
+    if (request.headers.has("Content-Length") || request.headers.has("Transfer-Encoding")) {
+      return app(request, env); // a body on a GET: the app's body limit decides
+    }
+    return read(request, env);
+  };
+}
