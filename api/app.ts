@@ -89,17 +89,16 @@ export function createApp(deps: AppDeps, { fastRead = true }: { fastRead?: boole
   // why); app.request() goes through fetch too, so tests see what clients see.
   app.fetch = withFastRead(app.fetch, {
     tokens: deps.tokens,
-    cache: deps.cache,
     roundTrip,
     record: config.metrics.enabled ? recordRequest : null,
     access: accessLogger(log, { sampleRate: accessLog }),
     log,
     getPath: app.getPath,
-    // The read waits for Redis without a deadline of its own: at most ~2.4 command timeouts
-    // (an EVALSHA, then EVAL after NOSCRIPT, each swept late by up to a fifth). Only where
+    // The read waits for Redis without a deadline of its own: an EVALSHA, then EVAL after
+    // NOSCRIPT, each noticed as timed out up to max(10 ms, a fifth) late (redis.ts). Only where
     // that is inside the request deadline, which the app then counts from arrival.
     enabled: fastRead && config.corsOrigins.length === 0 &&
-      config.redis.commandTimeoutMs * 3 <= config.requestTimeoutMs,
+      3 * (config.redis.commandTimeoutMs + 10) <= config.requestTimeoutMs,
   }) as App["fetch"];
   return app;
 }

@@ -147,7 +147,7 @@ export type RoundTripper = ReturnType<typeof createRoundTrip>;
 
 /** The middleware; given a round trip already built, it shares that one's fallback counters. */
 export function hotPath(opts: HotPathOptions | RoundTripper) {
-  const trip = "perform" in opts ? opts : createRoundTrip(opts);
+  const trip = opts && "perform" in opts ? opts : createRoundTrip(opts);
   return createMiddleware<AppEnv>(async (c, next) => {
     // A request the fast read handed over has had its round trip already.
     const done = c.env?.roundTrip ?? await trip.perform(c);

@@ -16,15 +16,19 @@ import { requestIdFrom, SECURITY_HEADERS } from "../middleware/response-headers.
 import { bearerToken } from "../middleware/authenticate.ts";
 import type { Tokens } from "../auth/tokens.ts";
 import type { AppEnv } from "../types.ts";
-import { idOfCacheKey, type OrderCache } from "./orders.cache.ts";
+import { type CachedOrder, parseCachedEntry } from "./orders.cache.ts";
+import { countCacheRead } from "../metrics/metrics.ts";
 import { getOrderRoute } from "./orders.routes.ts";
 
 type Env = AppEnv["Bindings"];
-type Fetch = (request: Request, env?: Env) => Response | Promise<Response>;
+type Fetch = (
+  request: Request,
+  env?: Env,
+  executionCtx?: never,
+) => Response | Promise<Response>;
 
 export interface FastReadOptions {
   tokens: Tokens;
-  cache: OrderCache;
   /** The request's Redis round trip (hot-path.ts), the same one the app's middleware makes. */
   roundTrip: RoundTripper;
   /** Counts and times a finished request (metrics/http.ts), or null with metrics off. */
@@ -41,12 +45,20 @@ export interface FastReadOptions {
 /** The route as Hono reports it (`/orders/:order_id`), for the same metric and log labels. */
 const ROUTE = getOrderRoute.path.replace(/\{(\w+)\}/g, ":$1");
 // A path that may be an order's (the round trip's cache key decides exactly).
-const ORDER_URL = /\/orders\/[\da-f-]{36}\/?(?:[?#]|$)/i;
+const ORDER_URL = /\/orders\/[\da-fA-F-]{36}\/?(?:[?#]|$)/;
+
+function readable(raw: string): CachedOrder | null {
+  try {
+    return parseCachedEntry(raw);
+  } catch {
+    return null; // the app reads it again and answers (and logs) as it always has
+  }
+}
 
 /** Wraps the app's fetch: the fast read where it applies, the app for everything else. */
 export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
   if (!opts.enabled) return app;
-  const { tokens, cache, roundTrip, record, access, log, getPath } = opts;
+  const { tokens, roundTrip, record, access, log, getPath } = opts;
 
   async function read(request: Request, env: Env | undefined): Promise<Response> {
     const receivedAt = performance.now();
@@ -67,10 +79,12 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
       }
       const { index, blocked } = verdict(trip.counters, trip.counts);
       if (blocked) return handOver();
-      const cached = await cache.get(idOfCacheKey(entry.key), entry);
-      if (!cached || (claims.role !== "admin" && cached.order.creator_id !== claims.sub)) {
-        return handOver(); // a foreign order is the app's plain 404
+      // Read without counting: a request handed over is counted by the handler's own read.
+      const cached = readable(entry.raw);
+      if (!cached || (claims.role !== "admin" && cached.creatorId !== claims.sub)) {
+        return handOver(); // a foreign order is the app's plain 404; a bad entry its 500
       }
+      countCacheRead("hit", null);
 
       const requestId = requestIdFrom(request.headers.get("X-Request-Id"));
       const headers: Record<string, string> = {
@@ -83,15 +97,8 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
         Object.assign(headers, rateLimitHeaders(rule, trip.counts[index], false));
       }
       const response = new Response(cached.json, { status: 200, headers });
-      record?.("GET", ROUTE, 200, (performance.now() - receivedAt) / 1000);
-      access(200, () => ({
-        request_id: requestId,
-        method: "GET",
-        route: ROUTE,
-        path: c.req.path,
-        duration_ms: elapsedMs(receivedAt),
-        user_id: claims.sub,
-      }));
+      const path = c.req.path;
+      observe(requestId, path, claims.sub, receivedAt);
       return response;
     } catch (error) {
       // A bug here must not cost the client its answer: the app answers it instead.
@@ -100,11 +107,30 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
     }
   }
 
-  return (request, env) => {
+  /** The access line and metrics of an answered read; their failure cannot change the answer. */
+  function observe(requestId: string, path: string, userId: string, receivedAt: number) {
+    try {
+      record?.("GET", ROUTE, 200, (performance.now() - receivedAt) / 1000);
+      access(200, () => ({
+        request_id: requestId,
+        method: "GET",
+        route: ROUTE,
+        path,
+        duration_ms: elapsedMs(receivedAt),
+        user_id: userId,
+      }));
+    } catch (error) {
+      log("error", "fast read: access log or metrics failed", errorFields(error));
+    }
+  }
+
+  return (request, env, executionCtx) => {
     // Cheap checks first: most requests are not this one.
-    if (request.method !== "GET" || !ORDER_URL.test(request.url)) return app(request, env);
+    if (request.method !== "GET" || !ORDER_URL.test(request.url)) {
+      return app(request, env, executionCtx);
+    }
     if (request.headers.has("Content-Length") || request.headers.has("Transfer-Encoding")) {
-      return app(request, env); // a body on a GET: the app's body limit decides
+      return app(request, env, executionCtx); // a body on a GET: the app's body limit decides
     }
     return read(request, env);
   };

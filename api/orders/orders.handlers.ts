@@ -5,6 +5,7 @@ import { authenticate } from "../middleware/authenticate.ts";
 import { createOrder } from "./orders.create.ts";
 import { changeStatus, findOrder, listOrders } from "./orders.repo.ts";
 import type { AppDeps } from "../types.ts";
+import type { Order } from "./orders.model.ts";
 import {
   createOrderRoute,
   getOrderRoute,
@@ -41,10 +42,10 @@ export function ordersRouter({ sql, cache, tokens, redis }: AppDeps) {
     const visible = (creatorId: string) => user.role === "admin" || creatorId === user.id;
     const cached = await cache.get(order_id, c.get("prefetched")?.cache);
     if (cached) {
-      if (!visible(cached.order.creator_id)) throw new ProblemError(404, "Order not found.");
-      // The stored JSON is what c.json(cached.order) would write, without serialising again.
+      if (!visible(cached.creatorId)) throw new ProblemError(404, "Order not found.");
+      // The stored JSON is what c.json(order) would write, without serialising again.
       return c.body(cached.json, 200, JSON_TYPE) as unknown as ReturnType<
-        typeof c.json<typeof cached.order, 200>
+        typeof c.json<Order, 200>
       >;
     }
     const entry = await findOrder(sql, order_id);

@@ -9,6 +9,10 @@ import type { Log } from "../../common/logger.ts";
 import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 import { uniqueIp } from "../helpers/config.ts";
 
+const cacheHits = async () =>
+  (await apiMetrics.orderCacheRequests.get()).values.find((v) => v.labels.result === "hit")
+    ?.value ?? 0;
+
 // Values that differ between two requests by design; the names must still match.
 const PER_REQUEST = new Set(["date", "ratelimit-remaining", "ratelimit-reset"]);
 
@@ -102,9 +106,15 @@ test("requests the fast read hands over are counted once and answered by the app
     const hit = await t.get(path, owner.token);
     deepStrictEqual(await hit.json(), order);
     expectCountedOnce(hit);
+    const hitsBefore = await cacheHits();
     const foreign = await t.get(path, stranger.token);
     await expectProblem(foreign, 404); // another user's order looks like none
     expectCountedOnce(foreign);
+    strictEqual(await cacheHits(), hitsBefore + 1, "one cache read counted");
+    // Routes are case-sensitive: no order lives under /Orders/.
+    const capital = await t.get(`/Orders/${order.id}`, owner.token);
+    await expectProblem(capital, 404);
+    expectCountedOnce(capital);
     const byAdmin = await t.get(path, adminToken);
     deepStrictEqual(await byAdmin.json(), order);
     expectCountedOnce(byAdmin);
