@@ -53,11 +53,14 @@ export function orderCacheKeyFor(path: string): string | null {
 // `creator_id`, both UUIDs: the owner sits at a fixed place, and reading it there costs a
 // cached GET nothing, where parsing the whole order was 4 % of its time (bench/PROFILE.md).
 // Any other shape is parsed. Nothing a client writes can come before that place.
-const OWNER_AT = '{"id":"'.length + 36 + '","creator_id":"'.length;
+const ID_START = '{"id":"';
+const ID_END = ID_START.length + 36;
+const OWNER_KEY = '","creator_id":"';
+const OWNER_AT = ID_END + OWNER_KEY.length;
 
 export function parseCachedEntry(raw: string): CachedOrder {
   const json = raw.slice(raw.indexOf("|") + 1);
-  const fixed = json.startsWith('{"id":"') && json.startsWith('","creator_id":"', 43) &&
+  const fixed = json.startsWith(ID_START) && json.startsWith(OWNER_KEY, ID_END) &&
     json[OWNER_AT + 36] === '"';
   const creatorId = fixed
     ? json.slice(OWNER_AT, OWNER_AT + 36)

@@ -16,7 +16,7 @@ import { requestIdFrom, SECURITY_HEADERS } from "../middleware/response-headers.
 import { bearerToken } from "../middleware/authenticate.ts";
 import type { Tokens } from "../auth/tokens.ts";
 import type { AppEnv } from "../types.ts";
-import { type CachedOrder, parseCachedEntry } from "./orders.cache.ts";
+import { type CachedOrder, orderCacheKeyFor, parseCachedEntry } from "./orders.cache.ts";
 import { countCacheRead } from "../metrics/metrics.ts";
 import { getOrderRoute } from "./orders.routes.ts";
 
@@ -44,8 +44,6 @@ export interface FastReadOptions {
 
 /** The route as Hono reports it (`/orders/:order_id`), for the same metric and log labels. */
 const ROUTE = getOrderRoute.path.replace(/\{(\w+)\}/g, ":$1");
-// A path that may be an order's (the round trip's cache key decides exactly).
-const ORDER_URL = /\/orders\/[\da-fA-F-]{36}\/?(?:[?#]|$)/;
 
 function readable(raw: string): CachedOrder | null {
   try {
@@ -60,7 +58,7 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
   if (!opts.enabled) return app;
   const { tokens, roundTrip, record, access, log, getPath } = opts;
 
-  async function read(request: Request, env: Env | undefined): Promise<Response> {
+  async function read(request: Request, env: Env | undefined, path: string): Promise<Response> {
     const receivedAt = performance.now();
     let trip: RoundTrip | null = null;
     const handOver = () => app(request, { ...env, receivedAt, roundTrip: trip ?? undefined });
@@ -70,11 +68,12 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
       // Claims are cached per token (auth/tokens.ts): a client's next requests skip the HMAC.
       const claims = await tokens.verify("access", token).catch(() => null);
       if (!claims) return handOver();
-      const c = new Context<AppEnv>(request, { env: env ?? {}, path: getPath(request, { env }) });
+      const c = new Context<AppEnv>(request, { env: env ?? {}, path });
       trip = await roundTrip.perform(c, claims.sid);
-      const session = trip?.prefetched.session;
       const entry = trip?.prefetched.cache;
-      if (!trip || session?.sid !== claims.sid || session.revoked !== false || !entry?.raw) {
+      // The session checked is the token's (its sid was handed in): refused, or unknown with
+      // Redis down, is the app's to answer.
+      if (!trip || trip.prefetched.session?.revoked !== false || !entry?.raw) {
         return handOver();
       }
       const { index, blocked } = verdict(trip.counters, trip.counts);
@@ -97,7 +96,6 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
         Object.assign(headers, rateLimitHeaders(rule, trip.counts[index], false));
       }
       const response = new Response(cached.json, { status: 200, headers });
-      const path = c.req.path;
       observe(requestId, path, claims.sub, receivedAt);
       return response;
     } catch (error) {
@@ -116,6 +114,7 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
         method: "GET",
         route: ROUTE,
         path,
+        status: 200,
         duration_ms: elapsedMs(receivedAt),
         user_id: userId,
       }));
@@ -125,13 +124,13 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
   }
 
   return (request, env, executionCtx) => {
-    // Cheap checks first: most requests are not this one.
-    if (request.method !== "GET" || !ORDER_URL.test(request.url)) {
-      return app(request, env, executionCtx);
-    }
+    // Cheap checks first: most requests are not this one. The path is read as the app reads it.
+    if (request.method !== "GET") return app(request, env, executionCtx);
+    const path = getPath(request, { env });
+    if (orderCacheKeyFor(path) === null) return app(request, env, executionCtx);
     if (request.headers.has("Content-Length") || request.headers.has("Transfer-Encoding")) {
       return app(request, env, executionCtx); // a body on a GET: the app's body limit decides
     }
-    return read(request, env);
+    return read(request, env, path);
   };
 }

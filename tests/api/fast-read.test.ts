@@ -5,13 +5,26 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { setRole } from "../../api/cli/make-admin.ts";
 import { createApp } from "../../api/app.ts";
 import { apiMetrics } from "../../api/metrics/metrics.ts";
+import type { RoundTrip } from "../../api/middleware/hot-path.ts";
+import { withFastRead } from "../../api/orders/index.ts";
+import { requestRoundTrip } from "../../api/round-trip.ts";
 import type { Log } from "../../common/logger.ts";
 import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 import { uniqueIp } from "../helpers/config.ts";
 
-const cacheHits = async () =>
-  (await apiMetrics.orderCacheRequests.get()).values.find((v) => v.labels.result === "hit")
-    ?.value ?? 0;
+/** The current value of a counter's series with these labels (0 before its first count). */
+async function counted(
+  metric: { get(): Promise<{ values: { labels: object; value: number }[] }> },
+  labels: Record<string, string>,
+) {
+  const { values } = await metric.get();
+  const matches = (series: object) =>
+    Object.entries(labels).every(([k, v]) => String((series as Record<string, unknown>)[k]) === v);
+  return values.find((series) => matches(series.labels))?.value ?? 0;
+}
+const cacheHits = () => counted(apiMetrics.orderCacheRequests, { result: "hit" });
+const served = () =>
+  counted(apiMetrics.httpRequests, { method: "GET", route: "/orders/:order_id", status: "200" });
 
 // Values that differ between two requests by design; the names must still match.
 const PER_REQUEST = new Set(["date", "ratelimit-remaining", "ratelimit-reset"]);
@@ -33,12 +46,6 @@ test("a cached GET /orders/{id} gets the same answer, log line and metrics as th
       app.request(`/orders/${order.id}`, {
         headers: { Authorization: `Bearer ${u.token}`, "X-Request-Id": id },
       }, ip);
-    const served = async () => {
-      const { values } = await apiMetrics.httpRequests.get();
-      return values.find(({ labels: l }) =>
-        l.method === "GET" && l.route === "/orders/:order_id" && String(l.status) === "200"
-      )?.value ?? 0;
-    };
     lines.length = 0;
     const before = await served();
     const a = await ask(fast, "req-fast");
@@ -169,6 +176,43 @@ test("with CORS configured a cached GET carries the CORS headers (the chain answ
     strictEqual(res.status, 200);
     strictEqual(res.headers.get("access-control-allow-origin"), origin);
     ok(res.headers.get("access-control-expose-headers")?.includes("RateLimit-Remaining"));
+  } finally {
+    await t.close();
+  }
+});
+
+test("the fast read answers a cached own order itself and hands a foreign one over", async () => {
+  const t = createTestApp();
+  try {
+    const [owner, stranger] = await Promise.all([t.user("o"), t.user("s")]);
+    const order = await t.order(owner.token);
+    strictEqual((await t.get(`/orders/${order.id}`, owner.token)).status, 200); // cached
+    const handedOver: (RoundTrip | undefined)[] = [];
+    const fetch = withFastRead((request, env) => {
+      handedOver.push(env?.roundTrip);
+      return t.app.fetch(request, env);
+    }, {
+      tokens: t.deps.tokens,
+      roundTrip: requestRoundTrip(t.deps),
+      record: null,
+      access: () => {},
+      log: () => {},
+      getPath: t.app.getPath,
+      enabled: true,
+    });
+    const ask = (token: string) =>
+      fetch(
+        new Request(`http://localhost/orders/${order.id}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        }),
+        { remoteAddr: { hostname: uniqueIp() } },
+      );
+    const own = await ask(owner.token);
+    deepStrictEqual(await own.json(), order);
+    strictEqual(handedOver.length, 0, "answered without the app");
+    await expectProblem(await ask(stranger.token), 404);
+    strictEqual(handedOver.length, 1);
+    ok(handedOver[0]?.prefetched.cache?.raw, "with the round trip it made");
   } finally {
     await t.close();
   }
