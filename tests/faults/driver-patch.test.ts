@@ -46,6 +46,8 @@ Deno.test("Bun: a frozen-lockfile install applies the patch and the process surv
     strictEqual(install.code, 0, install.stderr);
     const source = await Deno.readTextFile(`${dir}/node_modules/postgres/src/connection.js`);
     ok(source.includes("order-service patch"), "bun install applied the patch");
+    const queue = await Deno.readTextFile(`${dir}/node_modules/postgres/src/queue.js`);
+    ok(queue.includes("order-service patch"), "bun install patched the pool's queues too");
     assertSurvived(await runChild(bunPath(), ["fixture.ts"], { cwd: dir, env: env() }));
   } finally {
     await Deno.remove(dir, { recursive: true });
