@@ -17,6 +17,7 @@ import { createScenario, helloScenario, readScenarios, seed } from "./run/scenar
 import { services, startApi } from "./run/services.ts";
 import { evaluateTargets } from "./run/targets.ts";
 import { renderOutboxBacklog, runOutboxBacklog } from "./outbox-backlog.ts";
+import { renderSoak, runSoak, soakTargets } from "./run/soak.ts";
 
 const results: Record<string, unknown> = {};
 let exitCode = 0;
@@ -75,6 +76,10 @@ try {
   const endMemory = await readMemory(apiPid);
   await api.service.stop();
 
+  // The soak: a fresh API under minutes of mixed traffic (bench/run/soak.ts).
+  const soak = settings.soakS > 0 ? await runSoak() : null;
+  results.soak = soak;
+
   // Outbox relay: drain rate of a 10k and a 100k backlog (bench/outbox-backlog.ts).
   const outboxBacklog = await runOutboxBacklog(log);
   results.outboxBacklog = outboxBacklog;
@@ -103,6 +108,7 @@ try {
     pipeline,
   );
   if (metrics) targets.push(...metricsTargets(metrics));
+  if (soak) targets.push(...soakTargets(soak));
 
   Object.assign(results, {
     finishedAt: new Date().toISOString(),
@@ -142,7 +148,7 @@ try {
     drain,
     pipeline,
   });
-  const report = markdown + renderOutboxBacklog(outboxBacklog);
+  const report = markdown + (soak ? renderSoak(soak) : "") + renderOutboxBacklog(outboxBacklog);
   console.log("\n" + report);
   await writeResults(results, report);
 } catch (error) {

@@ -2,8 +2,18 @@
 // bench/wrk/scenario.lua and returns what its done() hook reports.
 import { round } from "./proc.ts";
 
+/** One kind of request in a mixed load, taken `weight` times per rotation. */
+export interface MixEntry {
+  weight: number;
+  method: "GET" | "POST" | "PATCH";
+  /** "{n}" in the path or body becomes a value unique within the run. */
+  path: string;
+  contentType?: string;
+  body?: string;
+}
+
 export interface WrkRequest {
-  /** Full URL; its path is used unless `paths` is given. */
+  /** Full URL; its path is used unless `paths` or `mix` is given. */
   url: string;
   method?: "GET" | "POST";
   token?: string;
@@ -18,6 +28,10 @@ export interface WrkRequest {
   delayMs?: number;
   /** A request still unanswered after this long counts as a timeout (default 10 s). */
   timeoutS?: number;
+  /** Mixed traffic in place of the single request above (the token still applies). */
+  mix?: MixEntry[];
+  /** Makes the mix's "{n}" values unique across runs. */
+  mixRun?: string;
 }
 
 export interface WrkResult {
@@ -31,6 +45,8 @@ export interface WrkResult {
   /** Non-2xx/3xx responses plus socket errors and timeouts. */
   errors: number;
   errorDetail: Record<string, number>;
+  /** Responses by status class; counted only for a mix. */
+  statuses: Record<"2xx" | "3xx" | "4xx" | "5xx", number>;
 }
 
 const SCRIPT = new URL("../wrk/scenario.lua", import.meta.url).pathname;
@@ -38,6 +54,7 @@ const SCRIPT = new URL("../wrk/scenario.lua", import.meta.url).pathname;
 interface RawResult {
   duration_us: number;
   requests: number;
+  statuses: WrkResult["statuses"];
   errors: Record<string, number>;
   latency_us: Record<string, number>;
 }
@@ -64,6 +81,10 @@ export function startWrk(
       BENCH_BODY: req.body ?? "",
       BENCH_PATHS: (req.paths ?? []).join(","),
       BENCH_DELAY_MS: String(req.delayMs ?? 0),
+      BENCH_MIX: (req.mix ?? []).map((m) =>
+        [m.weight, m.method, m.path, m.contentType ?? "", m.body ?? ""].join("|")
+      ).join("\n"),
+      BENCH_MIX_RUN: req.mixRun ?? String(Date.now()),
     },
     stdin: "null",
     stdout: "piped",
@@ -97,6 +118,7 @@ export function startWrk(
       maxMs: round(raw.latency_us.max / 1000, 2),
       errors,
       errorDetail: raw.errors,
+      statuses: raw.statuses,
     };
   });
   return {

@@ -17,6 +17,9 @@ export const settings = {
   workerConcurrency: Number(env("BENCH_WORKER_CONCURRENCY", "10")),
   workerWorkMs: Number(env("BENCH_WORKER_WORK_MS", "2000")),
   keepData: env("BENCH_KEEP_DATA", "0") === "1",
+  // The soak (bench/run/soak.ts): its length and window in seconds; BENCH_SOAK=0 skips it.
+  soakS: Number(env("BENCH_SOAK", "180")),
+  soakWindowS: Number(env("BENCH_SOAK_WINDOW", "30")),
   // Alternating runs of the metrics on/off comparison (bench/run/metrics-overhead.ts); 0 skips.
   metricsRounds: Number(env("BENCH_METRICS_ROUNDS", "5")),
   /** pgbench client counts for PostgreSQL's own rate; the best one is the reference. */
@@ -35,6 +38,8 @@ export const TARGETS = {
   pipelineP99Ms: 100,
   pipelineMinRate: 200,
   throughputRatio: 0.8,
+  /** The soak's last window against its first (rate), at least. */
+  soakRateRatio: 0.9,
 };
 
 export const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
