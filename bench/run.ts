@@ -100,7 +100,7 @@ try {
   const apiPeakMb = Math.max(...apiScenarios.map((s) => s.peakRssMb));
   const apiHwmMb = endMemory ? round(endMemory.hwmKb / 1024, 1) : null;
   const targets = evaluateTargets(
-    { helloResult, cached, create, satWithout, satWith, pacedWithout, pacedWith },
+    { helloResult, cached, list, create, satWithout, satWith, pacedWithout, pacedWith },
     references,
     loginsAlone,
     apiPeakMb,

@@ -14,6 +14,51 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: order_counts_on_delete(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.order_counts_on_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- Any one of the user's rows takes the decrement: only the sum is meaningful.
+    UPDATE order_counts c SET n = c.n - d.n
+    FROM (SELECT creator_id, count(*) AS n FROM deleted GROUP BY creator_id) d
+    WHERE c.creator_id = d.creator_id
+      AND c.shard = (SELECT min(shard) FROM order_counts WHERE creator_id = d.creator_id);
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: order_counts_on_insert(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.order_counts_on_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO order_counts AS c (creator_id, shard, n)
+    SELECT creator_id, (pg_backend_pid() % 8)::smallint, count(*) FROM inserted GROUP BY creator_id
+    ON CONFLICT (creator_id, shard) DO UPDATE SET n = c.n + excluded.n;
+    RETURN NULL;
+END $$;
+
+
+--
+-- Name: order_counts_on_user_delete(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.order_counts_on_user_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM order_counts c USING deleted d WHERE c.creator_id = d.id;
+    RETURN NULL;
+END $$;
+
+
+--
 -- Name: outbox_notify(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -43,6 +88,17 @@ CREATE TABLE public.idempotency_keys (
     response_body jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT idempotency_keys_key_check CHECK (((length(key) >= 1) AND (length(key) <= 255)))
+);
+
+
+--
+-- Name: order_counts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.order_counts (
+    creator_id uuid NOT NULL,
+    shard smallint NOT NULL,
+    n bigint NOT NULL
 );
 
 
@@ -162,6 +218,14 @@ CREATE TABLE public.users (
 
 ALTER TABLE ONLY public.idempotency_keys
     ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (user_id, key);
+
+
+--
+-- Name: order_counts order_counts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_counts
+    ADD CONSTRAINT order_counts_pkey PRIMARY KEY (creator_id, shard);
 
 
 --
@@ -291,10 +355,31 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 
 
 --
+-- Name: orders orders_count_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER orders_count_delete AFTER DELETE ON public.orders REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION public.order_counts_on_delete();
+
+
+--
+-- Name: orders orders_count_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER orders_count_insert AFTER INSERT ON public.orders REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.order_counts_on_insert();
+
+
+--
 -- Name: outbox outbox_notify; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER outbox_notify AFTER INSERT ON public.outbox REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_notify();
+
+
+--
+-- Name: users users_count_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_count_delete AFTER DELETE ON public.users REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION public.order_counts_on_user_delete();
 
 
 --
@@ -341,4 +426,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125090000'),
     ('20261125091000'),
     ('20261125092000'),
-    ('20261125093000');
+    ('20261125093000'),
+    ('20261204120000');

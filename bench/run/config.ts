@@ -32,6 +32,8 @@ export const settings = {
 export const TARGETS = {
   cachedGetVsHello: 0.3,
   cachedGetAmbition: 0.5,
+  /** The list page (page 1 of 10 out of 100 orders) against hello world. */
+  listVsHello: 0.07,
   createVsPostgres: 0.6,
   loginP99Ratio: 2,
   apiRssMb: 150,

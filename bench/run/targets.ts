@@ -7,8 +7,15 @@ import type { PipelineResults } from "./event-pipeline.ts";
 import type { References } from "./references.ts";
 
 export function evaluateTargets(
-  { helloResult, cached, create, satWithout, satWith, pacedWithout, pacedWith }: Record<
-    "helloResult" | "cached" | "create" | "satWithout" | "satWith" | "pacedWithout" | "pacedWith",
+  { helloResult, cached, list, create, satWithout, satWith, pacedWithout, pacedWith }: Record<
+    | "helloResult"
+    | "cached"
+    | "list"
+    | "create"
+    | "satWithout"
+    | "satWith"
+    | "pacedWithout"
+    | "pacedWith",
     HttpScenario
   >,
   references: References,
@@ -25,6 +32,14 @@ export function evaluateTargets(
     ratio: round(rateRatio, 2),
     limit: `≥ ${TARGETS.cachedGetVsHello} (ambition ${TARGETS.cachedGetAmbition})`,
     pass: rateRatio >= TARGETS.cachedGetVsHello,
+  });
+  const listRatio = list.rps / helloResult.rps;
+  targets.push({
+    name: "list page rate vs hello world",
+    measured: `${num(list.rps, 0)} vs ${num(helloResult.rps, 0)} req/s`,
+    ratio: round(listRatio, 3),
+    limit: `≥ ${TARGETS.listVsHello}`,
+    pass: listRatio >= TARGETS.listVsHello,
   });
   targets.push(...referenceTargets(cached, create, references, logins));
   for (
