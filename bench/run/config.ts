@@ -20,6 +20,7 @@ export const settings = {
   // The soak (bench/run/soak.ts): its length and window in seconds; BENCH_SOAK=0 skips it.
   soakS: Number(env("BENCH_SOAK", "180")),
   soakWindowS: Number(env("BENCH_SOAK_WINDOW", "30")),
+  soakWarmupS: Number(env("BENCH_SOAK_WARMUP", "10")),
   // Alternating runs of the metrics on/off comparison (bench/run/metrics-overhead.ts); 0 skips.
   metricsRounds: Number(env("BENCH_METRICS_ROUNDS", "5")),
   /** pgbench client counts for PostgreSQL's own rate; the best one is the reference. */

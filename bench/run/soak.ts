@@ -94,7 +94,10 @@ function soakMix(user: BenchUser, orderIds: string[]): SoakEntry[] {
 
 export async function runSoak(): Promise<Soak> {
   const windows = Math.max(2, Math.round(settings.soakS / settings.soakWindowS));
-  log(`soak: a fresh API, ${windows} windows of ${settings.soakWindowS} s of mixed traffic`);
+  log(
+    `soak: a fresh API, ${settings.soakWarmupS} s warm-up, then ${windows} windows of ` +
+      `${settings.soakWindowS} s of mixed traffic`,
+  );
   const api = await startApi({ BCRYPT_COST: "4" });
   try {
     const client = new ApiClient(api.url);
@@ -104,18 +107,23 @@ export async function runSoak(): Promise<Soak> {
     await inParallel(8, 4, (i) => client.getOrder(user.token, orderIds[i]));
     const mix = soakMix(user, orderIds);
     const pid = api.service.pid;
+    // Like every scenario, a warm-up first (not counted): the heap, JIT code and pools reach
+    // their working size, so that the windows show what changes with traffic, not start-up.
+    const load = (durationS: number, run: string) =>
+      runWrk({
+        url: api.url + "/",
+        token: user.token,
+        connections: settings.connections,
+        durationS,
+        mix,
+        mixRun: `${run}-${Date.now()}`,
+      });
+    if (settings.soakWarmupS > 0) await load(settings.soakWarmupS, "warm-up");
     const results: SoakWindow[] = [];
     for (let window = 1; window <= windows; window++) {
       const cpuBefore = await cpuSeconds(pid);
       const rss = sampleRss(pid, 500);
-      const result = await runWrk({
-        url: api.url + "/",
-        token: user.token,
-        connections: settings.connections,
-        durationS: settings.soakWindowS,
-        mix,
-        mixRun: `${window}-${Date.now()}`,
-      });
+      const result = await load(settings.soakWindowS, String(window));
       const memory = await rss.stop();
       const cpu = (await cpuSeconds(pid)) - cpuBefore;
       const end = await readMemory(pid);
