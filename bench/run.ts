@@ -17,7 +17,8 @@ import { createScenario, helloScenario, readScenarios, seed } from "./run/scenar
 import { services, startApi } from "./run/services.ts";
 import { evaluateTargets } from "./run/targets.ts";
 import { renderOutboxBacklog, runOutboxBacklog } from "./outbox-backlog.ts";
-import { renderSoak, runSoak, soakTargets } from "./run/soak.ts";
+import { runSoak } from "./run/soak.ts";
+import { renderSoak, soakTargets } from "./run/soak-report.ts";
 
 const results: Record<string, unknown> = {};
 let exitCode = 0;
