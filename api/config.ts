@@ -66,6 +66,8 @@ const Fields = z.object({
   JWT_AUDIENCE: z.string().min(1).default("order-service"),
   JWT_ACCESS_TOKEN_EXPIRATION_MINUTES: positiveInt(30),
   JWT_REFRESH_TOKEN_EXPIRATION_MINUTES: positiveInt(80),
+  // Signs the list's page cursors; unset, a key derived from JWT_SECRET_KEY signs them.
+  PAGE_CURSOR_SECRET: z.string().min(1).optional(),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
   // One core stays free for serving requests while logins hash on the others.
   PASSWORD_HASH_WORKERS: positiveInt(Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1)),
@@ -93,16 +95,24 @@ const Fields = z.object({
 
 // Rules across fields. They run even when unrelated fields are invalid (`when`), so a weak
 // secret is reported together with every other problem, not after they are fixed.
-const CrossFieldInput = Fields.pick({ APP_ENV: true, JWT_SECRET_KEY: true, BCRYPT_COST: true });
+const CrossFieldInput = Fields.pick({
+  APP_ENV: true,
+  JWT_SECRET_KEY: true,
+  PAGE_CURSOR_SECRET: true,
+  BCRYPT_COST: true,
+});
 const EnvSchema = Fields.superRefine((env, ctx) => {
   const production = env.APP_ENV === "production";
-  const weakSecret = secretProblem(env.JWT_SECRET_KEY);
-  if (env.APP_ENV !== "development" && weakSecret) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["JWT_SECRET_KEY"],
-      message: `refused outside development: it ${weakSecret}`,
-    });
+  for (const name of ["JWT_SECRET_KEY", "PAGE_CURSOR_SECRET"] as const) {
+    const secret = env[name];
+    const weak = secret === undefined ? undefined : secretProblem(secret);
+    if (env.APP_ENV !== "development" && weak) {
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: `refused outside development: it ${weak}`,
+      });
+    }
   }
   if (production && env.BCRYPT_COST < 12) {
     ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be >= 12 in production" });
@@ -164,6 +174,7 @@ export function parseConfig(env: RawEnv) {
       accessTtlSeconds: e.JWT_ACCESS_TOKEN_EXPIRATION_MINUTES * 60,
       refreshTtlSeconds: e.JWT_REFRESH_TOKEN_EXPIRATION_MINUTES * 60,
     },
+    pageCursorSecret: e.PAGE_CURSOR_SECRET,
     passwords: {
       cost: e.BCRYPT_COST,
       workers: e.PASSWORD_HASH_WORKERS,

@@ -3,7 +3,9 @@ import { createRouter } from "../lib/openapi.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { authenticate } from "../middleware/authenticate.ts";
 import { createOrder } from "./orders.create.ts";
-import { changeStatus, findOrder, listOrders } from "./orders.repo.ts";
+import { changeStatus, findOrder } from "./orders.repo.ts";
+import { createCursors, CursorError, cursorKey, type CursorPosition } from "./orders.cursor.ts";
+import { listOrdersAfter, listOrdersPage } from "./orders.list.ts";
 import type { AppDeps } from "../types.ts";
 import type { Order } from "./orders.model.ts";
 import {
@@ -15,7 +17,7 @@ import {
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 
-export function ordersRouter({ sql, cache, tokens, redis }: AppDeps) {
+export function ordersRouter({ sql, cache, tokens, redis, config }: AppDeps) {
   const router = createRouter();
   router.use("/orders/*", authenticate(tokens, redis));
   router.use("/orders", authenticate(tokens, redis));
@@ -72,14 +74,45 @@ export function ordersRouter({ sql, cache, tokens, redis }: AppDeps) {
     return c.json(result.entry.order, 200);
   });
 
+  const cursors = createCursors(cursorKey(config.pageCursorSecret, config.jwt.secret));
   router.openapi(listOrdersRoute, async (c) => {
     const { user_id } = c.req.valid("param");
-    const { page, page_size } = c.req.valid("query");
+    const { page, page_size, cursor } = c.req.valid("query");
     const user = c.get("user");
     if (user.id !== user_id && user.role !== "admin") {
       throw new ProblemError(403, "You may only list your own orders.");
     }
-    return c.json(await listOrders(sql, { creatorId: user_id, page, pageSize: page_size }), 200);
+    // The next page's URL, for any full page: clients of page numbers may switch to cursors.
+    const linkNext = (next: CursorPosition | null) => {
+      if (!next) return;
+      const query = new URLSearchParams({
+        page_size: String(page_size),
+        cursor: cursors.encode(user_id, next),
+      });
+      c.header("Link", `</orders/user/${user_id}?${query}>; rel="next"`);
+      return query.get("cursor");
+    };
+    if (cursor === undefined) {
+      const result = await listOrdersPage(sql, {
+        creatorId: user_id,
+        page: page ?? 1,
+        pageSize: page_size,
+      });
+      linkNext(result.next);
+      return c.json(result.body, 200);
+    }
+    let after: CursorPosition;
+    try {
+      after = cursors.decode(user_id, cursor);
+    } catch (error) {
+      if (!(error instanceof CursorError)) throw error;
+      throw new ProblemError(422, "The request is invalid.", {
+        errors: [{ path: "query.cursor", message: error.message }],
+      });
+    }
+    const result = await listOrdersAfter(sql, { creatorId: user_id, after, pageSize: page_size });
+    const nextCursor = linkNext(result.next) ?? null;
+    return c.json({ items: result.items, page_size, next_cursor: nextCursor }, 200);
   });
 
   return router;

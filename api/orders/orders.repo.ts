@@ -115,34 +115,3 @@ export function changeStatus(
     return { kind: "ok", entry: { order: toOrder(row), version: row.version }, changed: true };
   });
 }
-
-/**
- * One page of a user's orders and their total, in one statement. The total is the sum of the
- * user's order_counts rows (kept by triggers, db/migrations/20261204120000_order_counts.sql),
- * so a user with many orders costs no more than one with ten; the left join keeps the total
- * when the page is past the end.
- */
-export async function listOrders(
-  sql: Sql,
-  input: { creatorId: string; page: number; pageSize: number },
-) {
-  const offset = (input.page - 1) * input.pageSize;
-  const rows = await sql<(OrderRow & { total: number })[]>`
-    select t.total, p.* from (
-      select coalesce(sum(n), 0)::int as total from order_counts
-      where creator_id = ${input.creatorId}
-    ) t left join lateral (
-      select * from orders where creator_id = ${input.creatorId}
-      order by created_at desc, id desc
-      limit ${input.pageSize} offset ${offset}
-    ) p on true
-    order by p.created_at desc, p.id desc`;
-  const total = rows[0]?.total ?? 0;
-  return {
-    items: rows[0]?.id ? rows.map(toOrder) : [],
-    page: input.page,
-    page_size: input.pageSize,
-    total_items: total,
-    total_pages: Math.ceil(total / input.pageSize),
-  };
-}

@@ -33,6 +33,14 @@ export const PageSchema = z.object({
   total_pages: z.number().int(),
 }).openapi("OrderPage");
 
+export const CursorPageSchema = z.object({
+  items: z.array(OrderSchema),
+  page_size: z.number().int(),
+  next_cursor: z.string().nullable().openapi({
+    description: "Pass as `cursor` for the next page; null on the last page.",
+  }),
+}).openapi("OrderCursorPage");
+
 const orderJson = (description: string) => ({
   description,
   content: { "application/json": { schema: OrderSchema } },
@@ -104,18 +112,38 @@ export const listOrdersRoute = createRoute({
   path: "/orders/user/{user_id}",
   tags: ["orders"],
   summary: "List a user's orders, newest first (that user or an admin)",
+  description: "Two ways to page. By number (`page`, the default): `OrderPage` with totals, " +
+    "read with OFFSET, so deep pages read and discard the rows before them, and an order " +
+    "created meanwhile shifts later pages by one. By cursor (`cursor`, from `next_cursor` or " +
+    'the `Link: <…>; rel="next"` header of any full page): `OrderCursorPage`, read from ' +
+    "where the previous page ended, with no skips or repeats; no totals, which would be " +
+    "stale as soon as an order is added. `cursor` and `page` together, or a cursor of " +
+    "another user's list, a forged or a malformed one, are 422.",
   security: BEARER,
   request: {
     params: z.object({ user_id: z.uuid().openapi({ param: { name: "user_id", in: "path" } }) }),
     query: z.object({
-      page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+      page: z.coerce.number().int().min(1).max(1_000_000).optional().openapi({ default: 1 }),
       page_size: z.coerce.number().int().min(1).max(100).default(10),
+      cursor: z.string().min(1).max(512).optional().openapi({
+        description: "Opaque; from a previous page's `next_cursor` or `Link` header.",
+      }),
+    }).refine((query) => query.cursor === undefined || query.page === undefined, {
+      message: "use either page or cursor, not both",
+      path: ["cursor"],
     }),
   },
   responses: {
     200: {
-      description: "A page of orders",
-      content: { "application/json": { schema: PageSchema } },
+      description: "A page of orders: by number (`OrderPage`) or after a cursor " +
+        "(`OrderCursorPage`)",
+      headers: z.object({
+        Link: z.string().optional().openapi({
+          description: 'RFC 8288: `<url>; rel="next"`, a cursor URL of the next page, when ' +
+            "this page is full.",
+        }),
+      }),
+      content: { "application/json": { schema: z.union([PageSchema, CursorPageSchema]) } },
     },
     ...problems(...COMMON_PROBLEMS, 401, 403),
   },
