@@ -1,6 +1,7 @@
 // Configuration: every problem reported at once, the original's names, secure defaults.
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../api/config.ts";
+import { cursorKey } from "../../api/orders/orders.cursor.ts";
 import { parseRate } from "../../api/lib/rate.ts";
 
 // A random secret: fixed ones written in the repository are refused (tests/unit/secrets.test.ts).
@@ -89,6 +90,17 @@ Deno.test("a weak JWT secret is refused outside development only", () => {
   );
   throws(() => parseConfig({ ...BASE, JWT_HASHING_ALGORITHM: "none" }), /JWT_HASHING_ALGORITHM/);
   throws(() => parseConfig({ ...BASE, BCRYPT_COST: "10" }), /BCRYPT_COST/);
+});
+
+Deno.test("a weak page-cursor secret is refused outside development; unset derives one", () => {
+  throws(() => parseConfig({ ...BASE, PAGE_CURSOR_SECRET: "changeme" }), /PAGE_CURSOR_SECRET/);
+  strictEqual(
+    parseConfig({ ...BASE, PAGE_CURSOR_SECRET: "changeme", APP_ENV: "development" }).env,
+    "development",
+  );
+  strictEqual(parseConfig(BASE).pageCursorSecret, undefined);
+  const derived = cursorKey(undefined, SECRET);
+  ok(derived !== SECRET && derived.length >= 32, "a key of its own, not the JWT secret");
 });
 
 Deno.test("rate strings in the SlowAPI format", () => {
