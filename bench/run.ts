@@ -18,6 +18,7 @@ import { services, startApi } from "./run/services.ts";
 import { evaluateTargets } from "./run/targets.ts";
 import { renderOutboxBacklog, runOutboxBacklog } from "./outbox-backlog.ts";
 import { runSoak } from "./run/soak.ts";
+import { deepPages, renderDeepPages } from "./run/deep-pages.ts";
 import { renderSoak, soakTargets } from "./run/soak-report.ts";
 
 const results: Record<string, unknown> = {};
@@ -59,6 +60,10 @@ try {
   // logins.
   const { cached, list, loginsAlone, satWithout, pacedWithout, satWith, pacedWith, logins } =
     await readScenarios(api.url, apiPid, seeded);
+
+  // Page 1 against page 500, by number and by cursor.
+  const deep = await deepPages(api.url, apiPid, await newUser("deep"));
+  results.deepPages = deep;
 
   // What the Prometheus metrics cost on cached GETs (on vs an identical API with them off).
   const metrics = settings.metricsRounds > 0 ? await metricsOverhead(seeded) : null;
@@ -149,7 +154,8 @@ try {
     drain,
     pipeline,
   });
-  const report = markdown + (soak ? renderSoak(soak) : "") + renderOutboxBacklog(outboxBacklog);
+  const report = markdown + renderDeepPages(deep) + (soak ? renderSoak(soak) : "") +
+    renderOutboxBacklog(outboxBacklog);
   console.log("\n" + report);
   await writeResults(results, report);
 } catch (error) {
