@@ -11,6 +11,10 @@ export interface Worker {
   port: number;
   /** HTTP status of GET /internal/alive, or 0 when nothing answers. */
   alive(): Promise<number>;
+  /** GET /internal/ready: its status and JSON body (null on 204), status 0 when unanswered. */
+  ready(): Promise<{ status: number; body: Record<string, string> | null }>;
+  /** A sample's value from GET /metrics (`worker_paused{reason="outage"}`), NaN if absent. */
+  metric(sample: string): Promise<number>;
   /** Signals the whole process group (`bun run` starts the worker as a child). */
   kill(signal: Deno.Signal): void;
   status: Promise<Deno.CommandStatus>;
@@ -80,6 +84,20 @@ export function spawnWorker(groupId: string, port: number, env: Record<string, s
       } catch {
         return 0;
       }
+    },
+    async ready() {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/internal/ready`);
+        const text = await response.text();
+        return { status: response.status, body: text ? JSON.parse(text) : null };
+      } catch {
+        return { status: 0, body: null };
+      }
+    },
+    async metric(sample) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
+      return line ? Number(line.slice(sample.length + 1)) : NaN;
     },
     kill(signal) {
       try {
