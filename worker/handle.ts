@@ -18,6 +18,7 @@ import type postgres from "postgres";
 import { classifyDbError, type DbErrorKind } from "../common/db-errors.ts";
 import { OrderCreatedValue, parseOrderCreatedHeaders } from "../common/events/order-created.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
+import type { DeadLetterReason } from "../common/events/dead-letter.ts";
 import { workerMetrics } from "./metrics.ts";
 import { createPause, type Pause } from "./pause.ts";
 
@@ -32,12 +33,6 @@ export interface InputRecord {
 export type Outcome =
   | { kind: "processed" | "duplicate"; eventId: string; orderId: string }
   | { kind: "dead-letter"; reason: DeadLetterReason; error: string };
-
-export type DeadLetterReason =
-  | "invalid-headers"
-  | "invalid-json"
-  | "invalid-schema"
-  | "retries-exhausted";
 
 /** What the consumer tells a record that is waiting out a database outage. */
 export interface HandleContext {
