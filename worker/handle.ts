@@ -61,6 +61,16 @@ export interface HandlerDeps {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const always: HandleContext = { stillWanted: () => Promise.resolve(true) };
+/** Waits `ms` in short steps, asking `stillWanted` after each, so a worker that is stopping
+ * does not wait out a long backoff first. False when the record should be given up. */
+async function backOff(ms: number, ctx: HandleContext): Promise<boolean> {
+  for (let left = ms; left > 0; left -= 250) {
+    await sleep(Math.min(250, left));
+    if (!(await ctx.stillWanted())) return false;
+  }
+  return true;
+}
+
 const RETRYING: Record<DbErrorKind, string> = {
   outage: "database unavailable; retrying",
   environment: "database misconfigured; retrying",
@@ -110,8 +120,8 @@ export function createHandler(deps: HandlerDeps) {
             code: (error as { code?: string }).code,
           });
           workerMetrics.records.inc({ result: "retried" });
-          await sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt, 20)));
-          if (!(await ctx.stillWanted())) throw new Interrupted(message);
+          const delay = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt, 20));
+          if (!(await backOff(delay, ctx))) throw new Interrupted(message);
         }
       }
     } finally {
