@@ -8,20 +8,16 @@ import type { IHeaders } from "kafkajs";
 import { ORDER_DLQ_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { privateRole, superuserAvailable } from "./db_role.ts";
 import { collect, connect, opts, waitFor } from "./helpers.ts";
-import { goodOrder, produceBatch, startWorker, type Worker } from "./worker_helpers.ts";
+import {
+  goodOrder,
+  processedCount,
+  produceBatch,
+  startWorker,
+  stopWorker,
+  type Worker,
+} from "./worker_helpers.ts";
 
 const sql = connect();
-
-async function processedCount(eventIds: string[]): Promise<number> {
-  const [{ n }] = await sql`select count(*)::int as n from processed_events
-    where event_id = any(${eventIds}::uuid[])`;
-  return n;
-}
-
-async function stop(worker: Worker) {
-  worker.kill("SIGKILL");
-  await worker.status;
-}
 
 /** Waits until the worker says it is paused for `reason`: readiness, metric and log line. */
 async function assertPaused(worker: Worker, reason: string, deadLettered: () => number) {
@@ -92,10 +88,10 @@ Deno.test({
     await produceBatch(orders.map((o) => o.message));
     await assertPaused(worker, "authentication", () => ofOrders(dlq.records, orders).length);
     assert.match(worker.output(), /"code":"28000"/);
-    assert.equal(await processedCount(ids), 0);
+    assert.equal(await processedCount(sql, ids), 0);
 
     await role.create();
-    await waitFor("5 processed", async () => (await processedCount(ids)) === 5, 60_000, 100);
+    await waitFor("5 processed", async () => (await processedCount(sql, ids)) === 5, 60_000, 100);
     await waitFor("ready again", async () => (await worker.ready()).status === 204, 30_000, 100);
     assert.equal(await worker.metric('worker_paused{reason="authentication"}'), 0);
     assert.match(worker.output(), /"msg":"worker resumed: database usable again"/);
@@ -105,7 +101,7 @@ Deno.test({
     assert.equal(await worker.metric('worker_records_total{result="duplicate"}'), 0);
     assert.equal(await worker.metric('worker_records_total{result="dlq"}'), 5);
   } finally {
-    await stop(worker);
+    await stopWorker(worker);
     await dlq.stop();
     await role.drop();
   }
@@ -127,7 +123,7 @@ Deno.test(
       const orders = Array.from({ length: 30 }, () => goodOrder());
       const ids = orders.map((o) => o.eventId);
       await produceBatch(orders.slice(0, 10).map((o) => o.message));
-      await waitFor("the first 10 processed", async () => (await processedCount(ids)) === 10);
+      await waitFor("the first 10 processed", async () => (await processedCount(sql, ids)) === 10);
 
       await sql.unsafe(`alter table processed_events rename to ${away}`);
       renamed = true;
@@ -138,14 +134,19 @@ Deno.test(
       await sql.unsafe(`alter table ${away} rename to processed_events`);
       renamed = false;
       await produceBatch(orders.slice(20).map((o) => o.message));
-      await waitFor("30 processed", async () => (await processedCount(ids)) === 30, 60_000, 100);
+      await waitFor(
+        "30 processed",
+        async () => (await processedCount(sql, ids)) === 30,
+        60_000,
+        100,
+      );
       await waitFor("ready again", async () => (await worker.ready()).status === 204, 30_000, 100);
       assert.deepEqual(await poisonAfter(orders, dlq), [], "no order was dead-lettered");
       assert.equal(await worker.metric('worker_records_total{result="processed"}'), 30);
       assert.equal(await worker.metric('worker_records_total{result="duplicate"}'), 0);
     } finally {
       if (renamed) await sql.unsafe(`alter table ${away} rename to processed_events`);
-      await stop(worker);
+      await stopWorker(worker);
       await dlq.stop();
     }
   },

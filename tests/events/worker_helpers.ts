@@ -2,6 +2,7 @@
 // health port, and produces `new_order` records directly (valid or deliberately broken).
 import { Partitioners } from "kafkajs";
 import type { IHeaders } from "kafkajs";
+import type postgres from "postgres";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { BROKERS, DATABASE_URL, kafka, waitFor } from "./helpers.ts";
 import { serverPort } from "../helpers/ports.ts";
@@ -108,6 +109,19 @@ export function spawnWorker(groupId: string, port: number, env: Record<string, s
     output: () => text,
   };
   return worker;
+}
+
+/** How many of these events have their effect in processed_events. */
+export async function processedCount(sql: postgres.Sql, eventIds: string[]): Promise<number> {
+  const [{ n }] = await sql`select count(*)::int as n from processed_events
+    where event_id = any(${eventIds}::uuid[])`;
+  return n;
+}
+
+/** Kills the worker (its whole process group) and waits for it to exit. */
+export async function stopWorker(worker: Worker) {
+  worker.kill("SIGKILL");
+  await worker.status;
 }
 
 /** A fresh group at the end of the topic, and a worker that has joined it. */
