@@ -51,7 +51,9 @@ export function createPause({ log, pollMs = 200, remindEveryMs = 60_000 }: Pause
       const reason = env?.reason ?? "outage";
       const code = env?.code ?? (error as { code?: unknown })?.code;
       const message = error instanceof Error ? error.message : String(error);
-      const changed = state?.reason !== reason || state?.code !== code;
+      // An outage's client code flickers (refused, reset, too many connections): only a new
+      // reason, or another SQLSTATE of an environment error, is news worth a line.
+      const changed = state?.reason !== reason || (env !== undefined && state?.code !== code);
       if (changed) {
         if (state) workerMetrics.paused.set({ reason: state.reason }, 0);
         state = {
