@@ -77,6 +77,22 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: dlq_replays; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dlq_replays (
+    dlq_topic text NOT NULL,
+    dlq_partition integer NOT NULL,
+    dlq_offset bigint NOT NULL,
+    event_id uuid,
+    topic text NOT NULL,
+    kafka_partition integer NOT NULL,
+    kafka_offset bigint NOT NULL,
+    replayed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: idempotency_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -210,6 +226,14 @@ CREATE TABLE public.users (
     CONSTRAINT users_email_lowercase CHECK ((email = lower(email))),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['user'::text, 'admin'::text])))
 );
+
+
+--
+-- Name: dlq_replays dlq_replays_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dlq_replays
+    ADD CONSTRAINT dlq_replays_pkey PRIMARY KEY (dlq_topic, dlq_partition, dlq_offset);
 
 
 --
@@ -427,4 +451,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125091000'),
     ('20261125092000'),
     ('20261125093000'),
-    ('20261204120000');
+    ('20261204120000'),
+    ('20261204170000');

@@ -6,6 +6,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../common/events/order-created.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
+import { deadLetterHeaders } from "../common/events/dead-letter.ts";
 import { type Handler, Interrupted, type Outcome } from "./handle.ts";
 import { createCrashRecovery } from "./crash-recovery.ts";
 import { createLimiter } from "./limiter.ts";
@@ -85,15 +86,12 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       messages: [{
         key: message.key,
         value: message.value,
-        headers: {
-          ...message.headers,
-          "dlq-error": outcome.error.slice(0, 4_000),
-          "dlq-reason": outcome.reason,
-          "dlq-original-topic": ORDER_TOPIC,
-          "dlq-original-partition": String(partition),
-          "dlq-original-offset": message.offset,
-          "dlq-failed-at": new Date().toISOString(),
-        },
+        headers: deadLetterHeaders(message.headers, {
+          reason: outcome.reason,
+          error: outcome.error,
+          partition,
+          offset: message.offset,
+        }),
       }],
     });
     log("warning", "record sent to the DLQ", {

@@ -9,14 +9,18 @@
 // the event with ON CONFLICT DO NOTHING. Two concurrent deliveries of one event (a rebalance)
 // may both do the work, but only one records it, so the effect is still exactly once.
 //
-// Database errors: transient ones (common/db-errors.ts: the server is away, busy, contended)
-// are retried with backoff for as long as they last, never dead-lettered. Deterministic ones
-// are retried `maxRetries` times, then dead-lettered.
+// Database errors (common/db-errors.ts): an outage (the server is away, busy, contended) and an
+// environment error (a missing role, grant, database, table or column: the deployment is wrong,
+// not the record) pause the worker (worker/pause.ts) and are retried with backoff for as long
+// as they last, never dead-lettered. Only errors of the statement itself are retried
+// `maxRetries` times, then dead-lettered.
 import type postgres from "postgres";
-import { isTransientDbError } from "../common/db-errors.ts";
+import { classifyDbError, type DbErrorKind } from "../common/db-errors.ts";
 import { OrderCreatedValue, parseOrderCreatedHeaders } from "../common/events/order-created.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
+import type { DeadLetterReason } from "../common/events/dead-letter.ts";
 import { workerMetrics } from "./metrics.ts";
+import { createPause, type Pause } from "./pause.ts";
 
 export interface InputRecord {
   topic: string;
@@ -29,12 +33,6 @@ export interface InputRecord {
 export type Outcome =
   | { kind: "processed" | "duplicate"; eventId: string; orderId: string }
   | { kind: "dead-letter"; reason: DeadLetterReason; error: string };
-
-export type DeadLetterReason =
-  | "invalid-headers"
-  | "invalid-json"
-  | "invalid-schema"
-  | "retries-exhausted";
 
 /** What the consumer tells a record that is waiting out a database outage. */
 export interface HandleContext {
@@ -53,6 +51,9 @@ export interface HandlerDeps {
   simulatedWorkMs: number;
   maxRetries: number;
   log: LogFn;
+  /** Shared by every record of the process: one record's outage pauses them all (default:
+   * one for this handler). */
+  pause?: Pause;
   /** First retry delay; doubled per attempt, capped at maxRetryDelayMs (5 s). */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -60,43 +61,71 @@ export interface HandlerDeps {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const always: HandleContext = { stillWanted: () => Promise.resolve(true) };
+/** Waits `ms` in short steps, asking `stillWanted` after each, so a worker that is stopping
+ * does not wait out a long backoff first. False when the record should be given up. */
+async function backOff(ms: number, ctx: HandleContext): Promise<boolean> {
+  for (let left = ms; left > 0; left -= 250) {
+    await sleep(Math.min(250, left));
+    if (!(await ctx.stillWanted())) return false;
+  }
+  return true;
+}
+
+const RETRYING: Record<DbErrorKind, string> = {
+  outage: "database unavailable; retrying",
+  environment: "database misconfigured; retrying",
+  statement: "processing failed; retrying",
+};
 
 export function createHandler(deps: HandlerDeps) {
   const { sql, log, maxRetries } = deps;
+  const pause = deps.pause ?? createPause({ log });
   const retryDelayMs = deps.retryDelayMs ?? 200;
   const maxRetryDelayMs = deps.maxRetryDelayMs ?? 5_000;
 
   /**
-   * Runs a database step until it succeeds: transient errors for as long as they last,
-   * deterministic ones up to maxRetries times (then null: dead-letter the record).
+   * Runs a database step until it succeeds: outage and environment errors for as long as they
+   * last (pausing the worker), the statement's own errors up to maxRetries times (then an
+   * error: dead-letter the record). While the worker is paused, waits before the first try.
    */
   async function withRetries<T>(
     step: () => Promise<T>,
     eventId: string,
     ctx: HandleContext,
   ): Promise<{ value: T } | { error: string }> {
-    let failures = 0; // deterministic failures only: an outage does not use up the retries
-    for (let attempt = 0;; attempt++) {
-      try {
-        return { value: await step() };
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const transient = isTransientDbError(error);
-        if (!transient && ++failures > maxRetries) return { error: message };
-        log(
-          "warning",
-          transient ? "database unavailable; retrying" : "processing failed; retrying",
-          {
+    if (!(await pause.awaitTurn(() => ctx.stillWanted()))) {
+      throw new Interrupted("given up while the worker is paused");
+    }
+    let failures = 0; // the statement's own failures: a pause does not use up the retries
+    let endProbe: (() => void) | undefined;
+    try {
+      for (let attempt = 0;; attempt++) {
+        try {
+          const value = await step();
+          pause.succeeded();
+          return { value };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          const kind = classifyDbError(error);
+          if (kind === "statement") {
+            if (++failures > maxRetries) return { error: message };
+          } else {
+            pause.failed(kind, error);
+            endProbe ??= pause.probe();
+          }
+          log("warning", RETRYING[kind], {
             eventId,
             attempt,
             error: message,
             code: (error as { code?: string }).code,
-          },
-        );
-        workerMetrics.records.inc({ result: "retried" });
-        await sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt, 20)));
-        if (!(await ctx.stillWanted())) throw new Interrupted(message);
+          });
+          workerMetrics.records.inc({ result: "retried" });
+          const delay = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt, 20));
+          if (!(await backOff(delay, ctx))) throw new Interrupted(message);
+        }
       }
+    } finally {
+      endProbe?.();
     }
   }
 

@@ -1,6 +1,7 @@
 // The order worker (SPEC §5): `bun run worker`. Consumes `new_order` in a consumer group,
 // records each event once in processed_events, dead-letters what cannot be processed, serves
-// GET /internal/alive, and on SIGTERM/SIGINT finishes in-flight work, commits and leaves.
+// GET /internal/alive and /internal/ready, pauses while the database cannot serve it
+// (worker/pause.ts), and on SIGTERM/SIGINT finishes in-flight work, commits and leaves.
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import process from "node:process";
 import { kafkaLogCreator } from "../common/events/kafka-log.ts";
@@ -9,6 +10,7 @@ import { createOrderConsumer } from "./consumer.ts";
 import { createWorkerSql } from "./db.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
+import { createPause } from "./pause.ts";
 import { startDefaultMetrics } from "./metrics.ts";
 import { instrumentHandler, startTracing } from "./tracing.ts";
 import { createLogger } from "../common/logger.ts";
@@ -44,6 +46,8 @@ const dlqProducer = kafka.producer({
   maxInFlightRequests: 1,
   createPartitioner: Partitioners.DefaultPartitioner,
 });
+// One pause for the process: an outage or a wrong role seen by one record holds back them all.
+const pause = createPause({ log });
 const consumer = createOrderConsumer({
   kafka,
   groupId: config.groupId,
@@ -58,11 +62,15 @@ const consumer = createOrderConsumer({
     simulatedWorkMs: config.simulatedWorkMs,
     maxRetries: config.maxRetries,
     log,
+    pause,
   })),
 });
 // Without its health port the worker cannot be supervised: better to exit and be restarted
 // than to run unseen (the process guard would otherwise log this and carry on).
-const health = await startHealthServer(config.healthPort, consumer.isRunning).catch((error) => {
+const health = await startHealthServer(config.healthPort, {
+  alive: consumer.isRunning,
+  paused: pause.current,
+}).catch((error) => {
   log("critical", "cannot serve the health port; exiting", {
     port: config.healthPort,
     error: errorText(error),

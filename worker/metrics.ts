@@ -1,4 +1,5 @@
 // The worker's Prometheus metrics (prom-client), served at GET /metrics on the health port.
+import { ENVIRONMENT_DB_ERRORS } from "../common/db-errors.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export const registry = new Registry();
@@ -27,6 +28,14 @@ export const workerMetrics = {
     labelNames: ["partition"] as const,
     registers,
   }),
+  paused: new Gauge({
+    name: "worker_paused",
+    help: "1 while the worker is paused because the database cannot serve it, by reason: " +
+      "outage, or an environment error of common/db-errors.ts (authentication, " +
+      "missing-database, permission, missing-table, missing-column). Records wait meanwhile.",
+    labelNames: ["reason"] as const,
+    registers,
+  }),
   inFlight: new Gauge({
     name: "worker_in_flight",
     help: "Records being handled right now.",
@@ -37,6 +46,12 @@ export const workerMetrics = {
 // Every result is exported from the start (at 0), so rate() and alerts work before the first.
 for (const result of ["processed", "duplicate", "retried", "dlq"] as const) {
   workerMetrics.records.inc({ result }, 0);
+}
+
+// Every pause reason is exported from the start (at 0), so an alert on max(worker_paused) sees a
+// series before the first pause.
+for (const reason of ["outage", ...ENVIRONMENT_DB_ERRORS.map((e) => e.reason)]) {
+  workerMetrics.paused.set({ reason }, 0);
 }
 
 export function startDefaultMetrics() {

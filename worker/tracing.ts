@@ -40,7 +40,9 @@ function header(record: InputRecord, name: string): string | undefined {
 
 /** The handler inside a CONSUMER span continuing the record's trace, timed and counted. */
 export function instrumentHandler(handle: Handler): Handler {
-  return (record) =>
+  // The context is passed on: it is how a record waiting out a pause heartbeats and learns
+  // that the worker is stopping.
+  return (record, ctx) =>
     withSpan(`${record.topic} process`, {
       kind: SpanKind.CONSUMER,
       parent: contextFromTraceparent(header(record, "traceparent")),
@@ -52,7 +54,7 @@ export function instrumentHandler(handle: Handler): Handler {
         "messaging.kafka.offset": Number(record.offset),
       },
     }, async (span) => {
-      const outcome = await observeRecord(() => handle(record));
+      const outcome = await observeRecord(() => handle(record, ctx));
       span?.setAttribute("order_worker.outcome", outcome.kind);
       return outcome;
     });

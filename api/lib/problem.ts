@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
-import { isTransientDbError } from "../../common/db-errors.ts";
+import { classifyDbError } from "../../common/db-errors.ts";
 
 export const PROBLEM_TYPE_BASE = "https://order-service.dev/problems/";
 
@@ -98,8 +98,14 @@ export function errorHandler(logError: ErrorLogger) {
       logError(error, c);
       return problemResponse(c, 422, "The request contains a value the database cannot store.");
     }
-    // The database is away, overloaded or restarting: 503 with Retry-After, never 500.
-    if (isTransientDbError(error)) {
+    // The database is away, overloaded or restarting (outage), or the deployment is wrong: a
+    // role, grant, database, table or column is missing (environment; the worker pauses on
+    // the same list, common/db-errors.ts). Neither is the client's fault nor a bug in the
+    // request: 503 with Retry-After, never 500. An environment error needs an operator, so it
+    // is logged; an outage is reported by the health checks instead.
+    const kind = classifyDbError(error);
+    if (kind !== "statement") {
+      if (kind === "environment") logError(error, c);
       const detail = code === "57014"
         ? "The database did not answer in time."
         : "The database is unavailable; try again shortly.";

@@ -7,6 +7,7 @@ import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import { randomSecret, requireServices, ROOT, settings } from "./env.ts";
 import { firstDeploy, poisonRow, processFaults, rebalance } from "./faults-process.ts";
 import { infraFaults, kafkaFaults } from "./faults-infra.ts";
+import { wrongRole } from "./faults-worker-env.ts";
 import { restoreAll } from "./infra.ts";
 import { apiSlot, workerSlot } from "./procs.ts";
 import { markdownTable, notesList, writeResults } from "./report.ts";
@@ -32,6 +33,7 @@ const all: Scenario[] = [
   firstDeploy,
   ...infraFaults,
   ...processFaults,
+  wrongRole,
   poisonRow,
   rebalance,
   scaleOut,

@@ -26,17 +26,23 @@ export const superuserAvailable = await (async () => {
   }
 })();
 
-export async function privateRole() {
+/** A role for one worker; with `{ created: false }` only its name and URL, until create(). */
+export async function privateRole({ created = true } = {}) {
   const admin = postgres(superuserUrl(), { max: 1, onnotice: () => {} });
   const name = `events_worker_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  await admin.unsafe(`create role ${name} login password 'worker'`);
-  await admin.unsafe(`grant select, insert on processed_events to ${name}`);
+  const create = async () => {
+    await admin.unsafe(`create role ${name} login password 'worker'`);
+    await admin.unsafe(`grant select, insert on processed_events to ${name}`);
+  };
+  if (created) await create();
   const url = new URL(DATABASE_URL);
   url.username = name;
   url.password = "worker";
   return {
     name,
     url: url.toString(),
+    /** Creates the role with the worker's grants (a role fixed while the worker runs). */
+    create,
     /** Refuses every new connection (53300) and terminates the open ones (57P01). */
     async block() {
       await admin.unsafe(`alter role ${name} connection limit 0`);
@@ -52,7 +58,8 @@ export async function privateRole() {
     },
     async drop() {
       await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${name}`;
-      await admin.unsafe(`drop owned by ${name}`);
+      const [exists] = await admin`select 1 from pg_roles where rolname = ${name}`;
+      if (exists) await admin.unsafe(`drop owned by ${name}`);
       await admin.unsafe(`drop role if exists ${name}`);
       await admin.end();
     },

@@ -8,25 +8,15 @@ import { collect, connect, kafka, opts, waitFor } from "./helpers.ts";
 import {
   committed,
   goodOrder,
+  processedCount,
   produce,
   produceBatch,
   startFreshWorker,
   startWorker,
-  type Worker,
+  stopWorker,
 } from "./worker_helpers.ts";
 
 const sql = connect();
-
-async function processedCount(eventIds: string[]): Promise<number> {
-  const [{ n }] = await sql`select count(*)::int as n from processed_events
-    where event_id = any(${eventIds}::uuid[])`;
-  return n;
-}
-
-async function stop(worker: Worker) {
-  worker.kill("SIGKILL");
-  await worker.status;
-}
 
 Deno.test(
   "worker: a brand-new group processes records produced before it joined",
@@ -43,12 +33,12 @@ Deno.test(
     try {
       await waitFor(
         "the earlier record processed",
-        async () => (await processedCount([order.eventId])) === 1,
+        async () => (await processedCount(sql, [order.eventId])) === 1,
         60_000,
         100,
       );
     } finally {
-      await stop(worker);
+      await stopWorker(worker);
     }
   },
 );
@@ -77,13 +67,13 @@ Deno.test({
       ).length;
     // Well past WORKER_MAX_RETRIES, which only counts deterministic failures.
     await waitFor("the worker to retry through the outage", () => retries() >= 5, 60_000, 100);
-    assert.equal(await processedCount([order.eventId]), 0);
+    assert.equal(await processedCount(sql, [order.eventId]), 0);
     assert.match(worker.output(), /"code":"53300"/, "too many connections seen");
 
     await role.unblock();
     await waitFor(
       "processed after the outage",
-      async () => (await processedCount([order.eventId])) === 1,
+      async () => (await processedCount(sql, [order.eventId])) === 1,
       30_000,
     );
     await waitFor(
@@ -100,10 +90,10 @@ Deno.test({
       return mine.length > 0 && mine;
     }, 30_000);
     assert.deepEqual(dead.map((r) => r.headers["dlq-reason"]), ["invalid-json"]);
-    assert.equal(await processedCount([order.eventId]), 1);
+    assert.equal(await processedCount(sql, [order.eventId]), 1);
   } finally {
     await role.unblock().catch(() => {});
-    await stop(worker);
+    await stopWorker(worker);
     await dlq.stop();
     await role.drop();
   }
@@ -130,7 +120,7 @@ Deno.test({
       "40 processed",
       async () => {
         most = Math.max(most, await role.connections());
-        return (await processedCount(ids)) === 40;
+        return (await processedCount(sql, ids)) === 40;
       },
       60_000,
       20,
@@ -138,7 +128,7 @@ Deno.test({
     assert.ok(most >= 1, "connections were sampled while it worked");
     assert.ok(most <= 2, `at most 2 connections (saw ${most})`);
   } finally {
-    await stop(worker);
+    await stopWorker(worker);
     await role.drop();
   }
 });
@@ -161,7 +151,12 @@ Deno.test(
       const orders = Array.from({ length: 90 }, () => goodOrder());
       const ids = orders.map((o) => o.eventId);
       await produceBatch(orders.map((o) => o.message));
-      await waitFor("some processed", async () => (await processedCount(ids)) >= 6, 60_000, 20);
+      await waitFor(
+        "some processed",
+        async () => (await processedCount(sql, ids)) >= 6,
+        60_000,
+        20,
+      );
       worker.kill("SIGTERM");
       const status = await worker.status;
       assert.equal(status.code, 0, `exited before WORKER_SHUTDOWN_TIMEOUT_MS\n${worker.output()}`);
@@ -193,7 +188,7 @@ Deno.test(
       assert.equal(described.members.length, 0, "left the group");
     } finally {
       await admin.disconnect();
-      await stop(worker);
+      await stopWorker(worker);
     }
   },
 );

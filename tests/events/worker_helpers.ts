@@ -2,6 +2,7 @@
 // health port, and produces `new_order` records directly (valid or deliberately broken).
 import { Partitioners } from "kafkajs";
 import type { IHeaders } from "kafkajs";
+import type postgres from "postgres";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { BROKERS, DATABASE_URL, kafka, waitFor } from "./helpers.ts";
 import { serverPort } from "../helpers/ports.ts";
@@ -11,6 +12,10 @@ export interface Worker {
   port: number;
   /** HTTP status of GET /internal/alive, or 0 when nothing answers. */
   alive(): Promise<number>;
+  /** GET /internal/ready: its status and JSON body (null on 204), status 0 when unanswered. */
+  ready(): Promise<{ status: number; body: Record<string, string> | null }>;
+  /** A sample's value from GET /metrics (`worker_paused{reason="outage"}`), NaN if absent. */
+  metric(sample: string): Promise<number>;
   /** Signals the whole process group (`bun run` starts the worker as a child). */
   kill(signal: Deno.Signal): void;
   status: Promise<Deno.CommandStatus>;
@@ -81,6 +86,20 @@ export function spawnWorker(groupId: string, port: number, env: Record<string, s
         return 0;
       }
     },
+    async ready() {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/internal/ready`);
+        const text = await response.text();
+        return { status: response.status, body: text ? JSON.parse(text) : null };
+      } catch {
+        return { status: 0, body: null };
+      }
+    },
+    async metric(sample) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
+      return line ? Number(line.slice(sample.length + 1)) : NaN;
+    },
     kill(signal) {
       try {
         Deno.kill(-child.pid, signal);
@@ -90,6 +109,19 @@ export function spawnWorker(groupId: string, port: number, env: Record<string, s
     output: () => text,
   };
   return worker;
+}
+
+/** How many of these events have their effect in processed_events. */
+export async function processedCount(sql: postgres.Sql, eventIds: string[]): Promise<number> {
+  const [{ n }] = await sql`select count(*)::int as n from processed_events
+    where event_id = any(${eventIds}::uuid[])`;
+  return n;
+}
+
+/** Kills the worker (its whole process group) and waits for it to exit. */
+export async function stopWorker(worker: Worker) {
+  worker.kill("SIGKILL");
+  await worker.status;
 }
 
 /** A fresh group at the end of the topic, and a worker that has joined it. */

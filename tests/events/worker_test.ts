@@ -5,6 +5,7 @@ import { collect, connect, opts, waitFor } from "./helpers.ts";
 import {
   committed,
   goodOrder,
+  processedCount,
   produce,
   produceBatch,
   startWorker,
@@ -12,12 +13,6 @@ import {
 } from "./worker_helpers.ts";
 
 const sql = connect();
-
-async function processedCount(eventIds: string[]): Promise<number> {
-  const [{ n }] = await sql`select count(*)::int as n from processed_events
-    where event_id = any(${eventIds}::uuid[])`;
-  return n;
-}
 
 async function stopped(worker: Worker, signal: Deno.Signal = "SIGTERM") {
   worker.kill(signal);
@@ -37,7 +32,7 @@ Deno.test(
       const orders = Array.from({ length: 20 }, () => goodOrder());
       const ids = orders.map((o) => o.eventId);
       await produceBatch(orders.map((o) => o.message));
-      await waitFor("20 processed", async () => (await processedCount(ids)) === 20, 30_000);
+      await waitFor("20 processed", async () => (await processedCount(sql, ids)) === 20, 30_000);
       const [{ spread }] = await sql`
         select extract(epoch from max(processed_at) - min(processed_at)) * 1000 as spread
         from processed_events where event_id = any(${ids}::uuid[])`;
@@ -54,7 +49,7 @@ Deno.test(
         30_000,
         100,
       );
-      assert.equal(await processedCount(ids), 20);
+      assert.equal(await processedCount(sql, ids), 20);
       assert.equal(await worker.alive(), 204);
 
       const t = Date.now();
@@ -95,7 +90,7 @@ Deno.test("worker: poison records go to the DLQ and the partition keeps moving",
 
     await waitFor(
       "good record after the poison",
-      async () => (await processedCount([valid.eventId])) === 1,
+      async () => (await processedCount(sql, [valid.eventId])) === 1,
       30_000,
     );
     const dead = await waitFor("4 in the DLQ", () => {
@@ -141,14 +136,23 @@ Deno.test(
     let second: Worker | null = null;
     try {
       await produceBatch(orders.map((o) => o.message));
-      await waitFor("some processed", async () => (await processedCount(ids)) >= 20, 30_000, 20);
+      await waitFor(
+        "some processed",
+        async () => (await processedCount(sql, ids)) >= 20,
+        30_000,
+        20,
+      );
       const status = await stopped(first, "SIGKILL");
       assert.equal(status.signal, "SIGKILL");
-      const before = await processedCount(ids);
+      const before = await processedCount(sql, ids);
       assert.ok(before < 100, `killed mid-stream (${before} done)`);
 
       second = await startWorker(env, first.groupId);
-      await waitFor("all 100 processed", async () => (await processedCount(ids)) === 100, 60_000);
+      await waitFor(
+        "all 100 processed",
+        async () => (await processedCount(sql, ids)) === 100,
+        60_000,
+      );
       const [{ n }] = await sql`select count(*)::int as n from processed_events
       where event_id = any(${ids}::uuid[])`;
       assert.equal(n, 100);

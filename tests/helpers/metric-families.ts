@@ -22,6 +22,7 @@ export const WORKER_FAMILIES = [
   "worker_record_duration_seconds",
   "worker_consumer_lag",
   "worker_in_flight",
+  "worker_paused",
   "process_cpu_seconds_total",
   "process_resident_memory_bytes",
 ];

@@ -1,8 +1,13 @@
 // The transient/deterministic split of database errors (common/db-errors.ts): postgres.js
 // server errors by SQLSTATE, its client codes, socket and DNS errors, wrapped errors.
-import { strictEqual } from "node:assert/strict";
+import { ok, strictEqual } from "node:assert/strict";
 import postgres from "postgres";
-import { isTransientDbError } from "../../common/db-errors.ts";
+import {
+  classifyDbError,
+  ENVIRONMENT_DB_ERRORS,
+  environmentDbError,
+  isTransientDbError,
+} from "../../common/db-errors.ts";
 
 const serverError = (code: string, severity = "ERROR") =>
   new postgres.PostgresError({ code, severity, message: `server error ${code}` } as never);
@@ -44,6 +49,31 @@ Deno.test("deterministic server errors are not transient", () => {
   ) {
     strictEqual(isTransientDbError(serverError(code)), false, code);
   }
+});
+
+Deno.test("environment errors: authentication, missing database, permission, table, column", () => {
+  for (
+    const [code, reason] of [
+      ["28000", "authentication"], // invalid_authorization_specification: no such role
+      ["28P01", "authentication"], // invalid_password
+      ["3D000", "missing-database"], // invalid_catalog_name
+      ["42501", "permission"], // insufficient_privilege
+      ["42P01", "missing-table"], // undefined_table
+      ["42703", "missing-column"], // undefined_column
+    ]
+  ) {
+    const error = serverError(code, "FATAL");
+    strictEqual(classifyDbError(error), "environment", code);
+    strictEqual(environmentDbError(error)?.reason, reason, code);
+    strictEqual(environmentDbError(new Error("wrapped", { cause: error }))?.code, code);
+  }
+  for (const entry of ENVIRONMENT_DB_ERRORS) ok(entry.why.length > 20, `${entry.match} says why`);
+  // Neighbours of the list are not environment errors: a syntax error, a duplicate, a bad value.
+  for (const code of ["42601", "42P02", "23505", "22P02", "XX000"]) {
+    strictEqual(classifyDbError(serverError(code)), "statement", code);
+  }
+  strictEqual(classifyDbError(serverError("57P01", "FATAL")), "outage");
+  strictEqual(classifyDbError(clientError("ECONNREFUSED")), "outage");
 });
 
 Deno.test("client-side connection, timeout and DNS errors are transient", () => {
@@ -102,6 +132,15 @@ Deno.test("real errors from postgres.js: refused connection, statement timeout, 
     const bad = await sql`select ${"not-a-uuid"}::uuid`.catch((error) => error);
     strictEqual(bad.code, "22P02");
     strictEqual(isTransientDbError(bad), false);
+    const missing = await sql`select 1 from no_such_table_here`.catch((error) => error);
+    strictEqual(environmentDbError(missing)?.reason, "missing-table");
+    const stranger = new URL(url);
+    stranger.username = `no_such_role_${crypto.randomUUID().slice(0, 8)}`;
+    const nobody = postgres(stranger.toString(), { max: 1, connect_timeout: 5 });
+    const refusedRole = await nobody`select 1`.catch((error) => error);
+    await nobody.end();
+    strictEqual(refusedRole.code, "28000", String(refusedRole));
+    strictEqual(classifyDbError(refusedRole), "environment");
   } finally {
     await sql.end();
   }
