@@ -25,7 +25,9 @@ export function ensurePatchedDriver(root: string): "present" | "installed" {
   );
   if (install.status !== 0 || !driverPatched(root)) {
     throw new Error(
-      `bun install did not leave a patched postgres.js in ${root}node_modules (exit ${install.status})`,
+      `bun install left no patched postgres.js in ${
+        join(root, "node_modules")
+      } (exit ${install.status})`,
     );
   }
   return "installed";

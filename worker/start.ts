@@ -1,9 +1,11 @@
 // `bun run worker` (package.json): the worker, on the patched postgres.js (driver-install.ts).
 import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { ensurePatchedDriver } from "./driver-install.ts";
 
-const root = new URL("../", import.meta.url).pathname;
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 if (ensurePatchedDriver(root) === "present") {
   await import("./main.ts");
 } else {
