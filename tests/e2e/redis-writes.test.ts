@@ -1,0 +1,230 @@
+// Writes the contract depends on (a PATCH's cache update, a logout's revocation) are never
+// dropped by a slow, hung, restarted or unreachable Redis (issue 17, M1). The bounds asserted
+// here are the ones docs/security.md ("Redis writes under partial failure") states.
+import { ok, strictEqual } from "node:assert/strict";
+import { test } from "../helpers/app.ts";
+import { uniqueIp } from "../helpers/config.ts";
+import { client } from "../helpers/http.ts";
+import { privateRedis, type RunningApi, startApi } from "../helpers/processes.ts";
+import { tcpProxy } from "../helpers/tcp-proxy.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+/** docs/security.md: a status other instances may still serve, or a revoked token they may still
+ * accept, after a PATCH or logout whose writer could not reach Redis. */
+const BOUND_MS = 3_000;
+const LIMITS = { SLOWAPI_RATELIMIT: "1000000/minute" };
+
+async function ready(api: RunningApi) {
+  const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
+  await waitFor(async () => (await http.call("GET", "/health/ready")).data?.status === "ok", {
+    timeoutMs: 30_000,
+    what: "readiness ok",
+  });
+}
+
+const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("a PATCH during a 600 ms Redis stall is never read back stale by another instance", async () => {
+  const redis = await privateRedis();
+  // A command timeout well inside the stall, so A's PATCH comes after a timed-out command
+  // (its own round trip), when every command but the ones the contract depends on fails fast.
+  const env = { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: "300", ...LIMITS };
+  const [a, b] = await Promise.all([startApi(env), startApi(env)]);
+  try {
+    await Promise.all([ready(a), ready(b)]);
+    const ip = uniqueIp();
+    const [viaA, viaB] = [
+      client(a.url, { "X-Forwarded-For": ip }),
+      client(b.url, { "X-Forwarded-For": ip }),
+    ];
+    const u = await viaA.user("stall-patch");
+    const order = await viaA.call("POST", "/orders", {
+      token: u.token,
+      json: { items: {}, order_price: 1 },
+    });
+    strictEqual(order.status, 201);
+    const path = `/orders/${order.data.id}`;
+    strictEqual((await viaB.call("GET", path, { token: u.token })).data.status, "PENDING");
+
+    redis.freeze();
+    let thawedAt = Infinity;
+    const thaw = later(600).then(() => {
+      redis.thaw();
+      thawedAt = performance.now();
+    });
+    // B reads from the moment A has answered, through the thaw and past any fail-fast window
+    // or repair timer of either instance; each read remembers when it was sent and what it saw.
+    const reads: { sentAt: number; status: string }[] = [];
+    let patchedAt = Infinity;
+    try {
+      // The PATCH's own round trip waits out the command timeout first.
+      const patched = await viaA.call("PATCH", path, { token: u.token, json: { status: "PAID" } });
+      strictEqual(patched.status, 200);
+      patchedAt = performance.now();
+      while (performance.now() < Math.max(patchedAt, thawedAt) + 2_500) {
+        const sentAt = performance.now();
+        const res = await viaB.call("GET", path, { token: u.token });
+        strictEqual(res.status, 200);
+        reads.push({ sentAt, status: res.data.status });
+      }
+    } finally {
+      await thaw;
+    }
+    const after = reads.filter((r) => r.sentAt > patchedAt);
+    ok(after.length > 10, `B kept reading (${after.length} reads after the PATCH)`);
+    const stale = after.filter((r) => r.status !== "PAID");
+    strictEqual(
+      stale.length,
+      0,
+      `B served the old status ${stale.length} times of ${after.length}`,
+    );
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await redis.stop();
+  }
+});
+
+test("a logout right after a Redis command timeout ends the access token", async () => {
+  const redis = await privateRedis();
+  const api = await startApi({ REDIS_URL: redis.url, ...LIMITS });
+  try {
+    await ready(api);
+    const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
+    const [u, v] = [await http.user("stall-logout"), await http.user("stall-other")];
+    redis.freeze();
+    const thaw = later(800).then(() => redis.thaw());
+    let loggedOutAt = 0;
+    try {
+      // Another user's request waits out the command timeout...
+      const started = performance.now();
+      strictEqual((await http.call("GET", "/auth/me", { token: v.token })).status, 200);
+      ok(performance.now() - started >= 400, "the GET waited for the hung Redis");
+      // ...and a logout follows at once.
+      strictEqual((await http.call("POST", "/auth/logout", { token: u.token })).status, 204);
+      loggedOutAt = performance.now();
+    } finally {
+      await thaw;
+    }
+    const me = async () => (await http.call("GET", "/auth/me", { token: u.token })).status;
+    await waitFor(async () => (await me()) === 401, {
+      timeoutMs: BOUND_MS,
+      what: "401 after logout",
+    });
+    for (const at of [4_000, 10_000]) {
+      await later(Math.max(0, loggedOutAt + at - performance.now()));
+      strictEqual(await me(), 401, `the logged-out token ${at / 1000} s after logout`);
+    }
+    strictEqual(
+      await (async () => (await http.call("GET", "/auth/me", { token: v.token })).status)(),
+      200,
+    );
+  } finally {
+    await api.stop();
+    redis.thaw();
+    await redis.stop();
+  }
+});
+
+test("logouts before and during a Redis restart stay in force once Redis is back empty", async () => {
+  const redis = await privateRedis();
+  const api = await startApi({ REDIS_URL: redis.url, ...LIMITS });
+  try {
+    await ready(api);
+    const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
+    const me = async (token: string) => (await http.call("GET", "/auth/me", { token })).status;
+    const [before, during, bystander] = [
+      await http.user("restart-before"),
+      await http.user("restart-during"),
+      await http.user("restart-bystander"),
+    ];
+    strictEqual((await http.call("POST", "/auth/logout", { token: before.token })).status, 204);
+    strictEqual(await me(before.token), 401);
+
+    await redis.stop(); // the restart loses every key: nothing is persisted
+    strictEqual((await http.call("POST", "/auth/logout", { token: during.token })).status, 204);
+    strictEqual(await me(during.token), 401, "refused while Redis is down");
+    strictEqual(await me(before.token), 401, "refused while Redis is down");
+    await redis.start();
+    await ready(api);
+    const backAt = performance.now();
+    for (const token of [before.token, during.token]) {
+      await waitFor(async () => (await me(token)) === 401, { timeoutMs: BOUND_MS, what: "401" });
+    }
+    // And they stay refused once the revocations are back in Redis.
+    await later(Math.max(0, backAt + 4_000 - performance.now()));
+    strictEqual(await me(before.token), 401);
+    strictEqual(await me(during.token), 401);
+    strictEqual(await me(bystander.token), 200);
+  } finally {
+    await api.stop();
+    await redis.stop();
+  }
+});
+
+test("a writer cut off from Redis: other instances see its PATCH and logout within the bound", async () => {
+  const redis = await privateRedis();
+  const proxy = tcpProxy({ hostname: "127.0.0.1", port: redis.port });
+  const [a, b] = await Promise.all([
+    startApi({ REDIS_URL: proxy.url("redis", "/0"), ...LIMITS }),
+    startApi({ REDIS_URL: redis.url, ...LIMITS }),
+  ]);
+  try {
+    await Promise.all([ready(a), ready(b)]);
+    const ip = uniqueIp();
+    const [viaA, viaB] = [
+      client(a.url, { "X-Forwarded-For": ip }),
+      client(b.url, { "X-Forwarded-For": ip }),
+    ];
+    const u = await viaA.user("cut-patch");
+    const leaving = await viaA.user("cut-logout");
+    const order = await viaA.call("POST", "/orders", {
+      token: u.token,
+      json: { items: {}, order_price: 1 },
+    });
+    const path = `/orders/${order.data.id}`;
+    strictEqual((await viaB.call("GET", path, { token: u.token })).data.status, "PENDING");
+    strictEqual((await viaB.call("GET", "/auth/me", { token: leaving.token })).status, 200);
+
+    proxy.cut();
+    await waitFor(
+      async () => (await viaA.call("GET", "/health/ready")).data?.status === "degraded",
+      {
+        what: "A to lose Redis",
+      },
+    );
+    const patched = await viaA.call("PATCH", path, { token: u.token, json: { status: "PAID" } });
+    strictEqual(patched.status, 200, "writes succeed while the writer's Redis is unreachable");
+    const patchedAt = performance.now();
+    strictEqual((await viaA.call("POST", "/auth/logout", { token: leaving.token })).status, 204);
+    const loggedOutAt = performance.now();
+
+    await waitFor(
+      async () => (await viaB.call("GET", path, { token: u.token })).data.status === "PAID",
+      {
+        timeoutMs: 30_000,
+        what: "B to serve the new status",
+      },
+    );
+    const staleMs = performance.now() - patchedAt;
+    await waitFor(
+      async () => (await viaB.call("GET", "/auth/me", { token: leaving.token })).status === 401,
+      {
+        timeoutMs: 30_000,
+        what: "B to refuse the logged-out token",
+      },
+    );
+    const acceptedMs = performance.now() - loggedOutAt;
+    console.log(
+      `writer cut off: B stale for ${Math.round(staleMs)} ms, token accepted for ${
+        Math.round(acceptedMs)
+      } ms`,
+    );
+    ok(staleMs <= BOUND_MS, `B served the old status for ${Math.round(staleMs)} ms`);
+    ok(acceptedMs <= BOUND_MS, `B accepted the revoked token for ${Math.round(acceptedMs)} ms`);
+    strictEqual((await viaA.call("GET", "/auth/me", { token: leaving.token })).status, 401);
+  } finally {
+    proxy.close();
+    await Promise.all([a.stop(), b.stop()]);
+    await redis.stop();
+  }
+});
