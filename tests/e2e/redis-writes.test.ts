@@ -195,29 +195,22 @@ test("a writer cut off from Redis: other instances see its PATCH and logout with
     const patched = await viaA.call("PATCH", path, { token: u.token, json: { status: "PAID" } });
     strictEqual(patched.status, 200, "writes succeed while the writer's Redis is unreachable");
     const patchedAt = performance.now();
-    strictEqual((await viaA.call("POST", "/auth/logout", { token: leaving.token })).status, 204);
-    const loggedOutAt = performance.now();
-
     await waitFor(
       async () => (await viaB.call("GET", path, { token: u.token })).data.status === "PAID",
-      {
-        timeoutMs: 30_000,
-        what: "B to serve the new status",
-      },
+      { timeoutMs: 30_000, what: "B to serve the new status" },
     );
     const staleMs = performance.now() - patchedAt;
+
+    strictEqual((await viaA.call("POST", "/auth/logout", { token: leaving.token })).status, 204);
+    const loggedOutAt = performance.now();
     await waitFor(
       async () => (await viaB.call("GET", "/auth/me", { token: leaving.token })).status === 401,
-      {
-        timeoutMs: 30_000,
-        what: "B to refuse the logged-out token",
-      },
+      { timeoutMs: 30_000, what: "B to refuse the logged-out token" },
     );
     const acceptedMs = performance.now() - loggedOutAt;
     console.log(
-      `writer cut off: B stale for ${Math.round(staleMs)} ms, token accepted for ${
-        Math.round(acceptedMs)
-      } ms`,
+      `writer cut off: B stale for ${Math.round(staleMs)} ms, ` +
+        `token accepted for ${Math.round(acceptedMs)} ms`,
     );
     ok(staleMs <= BOUND_MS, `B served the old status for ${Math.round(staleMs)} ms`);
     ok(acceptedMs <= BOUND_MS, `B accepted the revoked token for ${Math.round(acceptedMs)} ms`);

@@ -3,18 +3,17 @@
 export interface TcpProxy {
   url(scheme: string, path?: string): string;
   port: number;
-  /** Drops every forwarded connection and refuses new ones until `restore()`. */
+  /** Drops every forwarded connection and refuses new ones (the port is closed) until
+   * `restore()` listens on it again. */
   cut(): void;
   restore(): void;
   close(): void;
 }
 
 export function tcpProxy(target: { hostname: string; port: number }): TcpProxy {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let listener: Deno.Listener | null = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   const open = new Set<Deno.Conn>();
-  let isCut = false;
-  let closed = false;
   const drop = (conn: Deno.Conn) => {
     open.delete(conn);
     try {
@@ -28,38 +27,35 @@ export function tcpProxy(target: { hostname: string; port: number }): TcpProxy {
     drop(from);
     drop(to);
   }
-  (async () => {
-    for await (const conn of listener) {
-      if (isCut) {
-        drop(conn);
-        continue;
+  async function accept(on: Deno.Listener) {
+    try {
+      for await (const conn of on) {
+        try {
+          const upstream = await Deno.connect(target);
+          open.add(conn).add(upstream);
+          pipe(conn, upstream);
+          pipe(upstream, conn);
+        } catch {
+          drop(conn);
+        }
       }
-      try {
-        const upstream = await Deno.connect(target);
-        open.add(conn).add(upstream);
-        pipe(conn, upstream);
-        pipe(upstream, conn);
-      } catch {
-        drop(conn);
-      }
-    }
-  })().catch(() => {/* listener closed */});
+    } catch { /* listener closed */ }
+  }
+  accept(listener);
+  const cut = () => {
+    listener?.close();
+    listener = null;
+    for (const conn of [...open]) drop(conn);
+  };
   return {
     port,
     url: (scheme, path = "") => `${scheme}://127.0.0.1:${port}${path}`,
-    cut() {
-      isCut = true;
-      for (const conn of [...open]) drop(conn);
-    },
+    cut,
     restore() {
-      isCut = false;
+      if (listener) return;
+      listener = Deno.listen({ hostname: "127.0.0.1", port });
+      accept(listener);
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      isCut = true;
-      listener.close();
-      for (const conn of [...open]) drop(conn);
-    },
+    close: cut,
   };
 }
