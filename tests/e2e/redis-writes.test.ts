@@ -3,26 +3,14 @@
 // here are the ones docs/security.md ("Redis writes under partial failure") states.
 import { ok, strictEqual } from "node:assert/strict";
 import { test } from "../helpers/app.ts";
-import { uniqueIp } from "../helpers/config.ts";
-import { client } from "../helpers/http.ts";
-import { privateRedis, type RunningApi, startApi } from "../helpers/processes.ts";
+import { privateRedis, startApi } from "../helpers/processes.ts";
+import { later, LIMITS, oneApi, orderCachedByB } from "../helpers/redis-writes.ts";
 import { tcpProxy } from "../helpers/tcp-proxy.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /** docs/security.md: a status other instances may still serve, or a revoked token they may still
  * accept, after a PATCH or logout whose writer could not reach Redis. */
 const BOUND_MS = 3_000;
-const LIMITS = { SLOWAPI_RATELIMIT: "1000000/minute" };
-
-async function ready(api: RunningApi) {
-  const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
-  await waitFor(async () => (await http.call("GET", "/health/ready")).data?.status === "ok", {
-    timeoutMs: 30_000,
-    what: "readiness ok",
-  });
-}
-
-const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("a PATCH during a 600 ms Redis stall is never read back stale by another instance", async () => {
   const redis = await privateRedis();
@@ -31,20 +19,7 @@ test("a PATCH during a 600 ms Redis stall is never read back stale by another in
   const env = { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: "300", ...LIMITS };
   const [a, b] = await Promise.all([startApi(env), startApi(env)]);
   try {
-    await Promise.all([ready(a), ready(b)]);
-    const ip = uniqueIp();
-    const [viaA, viaB] = [
-      client(a.url, { "X-Forwarded-For": ip }),
-      client(b.url, { "X-Forwarded-For": ip }),
-    ];
-    const u = await viaA.user("stall-patch");
-    const order = await viaA.call("POST", "/orders", {
-      token: u.token,
-      json: { items: {}, order_price: 1 },
-    });
-    strictEqual(order.status, 201);
-    const path = `/orders/${order.data.id}`;
-    strictEqual((await viaB.call("GET", path, { token: u.token })).data.status, "PENDING");
+    const { viaA, viaB, u, path } = await orderCachedByB(a, b, "stall-patch");
 
     redis.freeze();
     let thawedAt = Infinity;
@@ -85,11 +60,8 @@ test("a PATCH during a 600 ms Redis stall is never read back stale by another in
 });
 
 test("a logout right after a Redis command timeout ends the access token", async () => {
-  const redis = await privateRedis();
-  const api = await startApi({ REDIS_URL: redis.url, ...LIMITS });
+  const { redis, http, me, stop } = await oneApi();
   try {
-    await ready(api);
-    const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
     const [u, v] = [await http.user("stall-logout"), await http.user("stall-other")];
     redis.freeze();
     const thaw = later(800).then(() => redis.thaw());
@@ -97,7 +69,7 @@ test("a logout right after a Redis command timeout ends the access token", async
     try {
       // Another user's request waits out the command timeout...
       const started = performance.now();
-      strictEqual((await http.call("GET", "/auth/me", { token: v.token })).status, 200);
+      strictEqual(await me(v.token), 200);
       ok(performance.now() - started >= 400, "the GET waited for the hung Redis");
       // ...and a logout follows at once.
       strictEqual((await http.call("POST", "/auth/logout", { token: u.token })).status, 204);
@@ -105,33 +77,23 @@ test("a logout right after a Redis command timeout ends the access token", async
     } finally {
       await thaw;
     }
-    const me = async () => (await http.call("GET", "/auth/me", { token: u.token })).status;
-    await waitFor(async () => (await me()) === 401, {
+    await waitFor(async () => (await me(u.token)) === 401, {
       timeoutMs: BOUND_MS,
       what: "401 after logout",
     });
     for (const at of [4_000, 10_000]) {
       await later(Math.max(0, loggedOutAt + at - performance.now()));
-      strictEqual(await me(), 401, `the logged-out token ${at / 1000} s after logout`);
+      strictEqual(await me(u.token), 401, `the logged-out token ${at / 1000} s after logout`);
     }
-    strictEqual(
-      await (async () => (await http.call("GET", "/auth/me", { token: v.token })).status)(),
-      200,
-    );
+    strictEqual(await me(v.token), 200);
   } finally {
-    await api.stop();
-    redis.thaw();
-    await redis.stop();
+    await stop();
   }
 });
 
 test("logouts before and during a Redis restart stay in force once Redis is back empty", async () => {
-  const redis = await privateRedis();
-  const api = await startApi({ REDIS_URL: redis.url, ...LIMITS });
+  const { redis, http, me, stop } = await oneApi();
   try {
-    await ready(api);
-    const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
-    const me = async (token: string) => (await http.call("GET", "/auth/me", { token })).status;
     const [before, during, bystander] = [
       await http.user("restart-before"),
       await http.user("restart-during"),
@@ -145,7 +107,9 @@ test("logouts before and during a Redis restart stay in force once Redis is back
     strictEqual(await me(during.token), 401, "refused while Redis is down");
     strictEqual(await me(before.token), 401, "refused while Redis is down");
     await redis.start();
-    await ready(api);
+    await waitFor(async () => (await http.call("GET", "/health/ready")).data?.status === "ok", {
+      what: "redis reconnect",
+    });
     const backAt = performance.now();
     for (const token of [before.token, during.token]) {
       await waitFor(async () => (await me(token)) === 401, { timeoutMs: BOUND_MS, what: "401" });
@@ -156,8 +120,7 @@ test("logouts before and during a Redis restart stay in force once Redis is back
     strictEqual(await me(during.token), 401);
     strictEqual(await me(bystander.token), 200);
   } finally {
-    await api.stop();
-    await redis.stop();
+    await stop();
   }
 });
 
@@ -169,20 +132,8 @@ test("a writer cut off from Redis: other instances see its PATCH and logout with
     startApi({ REDIS_URL: redis.url, ...LIMITS }),
   ]);
   try {
-    await Promise.all([ready(a), ready(b)]);
-    const ip = uniqueIp();
-    const [viaA, viaB] = [
-      client(a.url, { "X-Forwarded-For": ip }),
-      client(b.url, { "X-Forwarded-For": ip }),
-    ];
-    const u = await viaA.user("cut-patch");
+    const { viaA, viaB, u, path } = await orderCachedByB(a, b, "cut-patch");
     const leaving = await viaA.user("cut-logout");
-    const order = await viaA.call("POST", "/orders", {
-      token: u.token,
-      json: { items: {}, order_price: 1 },
-    });
-    const path = `/orders/${order.data.id}`;
-    strictEqual((await viaB.call("GET", path, { token: u.token })).data.status, "PENDING");
     strictEqual((await viaB.call("GET", "/auth/me", { token: leaving.token })).status, 200);
 
     proxy.cut();
