@@ -37,9 +37,9 @@ export async function orderCachedByB(a: RunningApi, b: RunningApi, tag: string) 
 }
 
 /** One API on a private Redis, ready, and a client with `me(token)`: /auth/me's status. */
-export async function oneApi() {
+export async function oneApi(env: Record<string, string> = {}) {
   const redis = await privateRedis();
-  const api = await startApi({ REDIS_URL: redis.url, ...LIMITS });
+  const api = await startApi({ REDIS_URL: redis.url, ...LIMITS, ...env });
   const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
   const me = async (token: string) => (await http.call("GET", "/auth/me", { token })).status;
   const stop = async () => {
