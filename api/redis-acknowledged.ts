@@ -11,11 +11,15 @@ const ANSWER_MARGIN_MS = 250;
 /** A pause between attempts that failed at once (a Redis error reply, not a timeout). */
 const RETRY_PAUSE_MS = 50;
 
+/** The longest one attempt can take: redis.ts notices a timeout at its next sweep, which runs
+ * five times per command timeout. */
+const attemptMs = (redis: Redis) => redis.commandTimeoutMs * 1.2 + 10;
+
 /**
- * Makes `attempt` (a command through `Redis.send`) until Redis acknowledges it: true then. False when Redis is not connected
- * (down or restarting: nothing could answer before the deadline is likely, and the durable record
- * takes over) or when another attempt would not end before the current request's deadline.
- * Outside a request it is tried once.
+ * Makes `attempt` (a command through `Redis.send`) until Redis acknowledges it: true then. False
+ * when Redis is not connected (down or restarting: the durable record takes over, and the answer
+ * need not wait for a reconnection) or when another attempt would not end before the current
+ * request's deadline. Outside a request it is made once.
  */
 export async function writeAcknowledged(
   redis: Redis,
@@ -29,7 +33,7 @@ export async function writeAcknowledged(
       await attempt();
       return true;
     } catch {
-      if (!redis.ready() || Date.now() + redis.commandTimeoutMs > until) return false;
+      if (!redis.ready() || Date.now() + attemptMs(redis) > until) return false;
     }
     if (Date.now() - sentAt < RETRY_PAUSE_MS) {
       await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
