@@ -31,7 +31,8 @@ export async function publishChange(
 ): Promise<void> {
   const id = entry.order.id;
   if (!(await deps.cache.publish(entry))) {
-    deps.log("warning", "order cache update not acknowledged; the repair will push it", {
+    // Debug: in an outage every PATCH gets here; the repair reports when it cannot push.
+    deps.log("debug", "order cache update not acknowledged; the repair will push it", {
       order_id: id,
     });
     return;
