@@ -2,6 +2,7 @@
 // dropped by a slow, hung, restarted or unreachable Redis (issue 17, M1). The bounds asserted
 // here are the ones docs/security.md ("Redis writes under partial failure") states.
 import { ok, strictEqual } from "node:assert/strict";
+import { createClient } from "@redis/client";
 import { test } from "../helpers/app.ts";
 import { privateRedis, startApi } from "../helpers/processes.ts";
 import { later, LIMITS, oneApi, orderCachedByB } from "../helpers/redis-writes.ts";
@@ -63,19 +64,21 @@ test("a logout right after a Redis command timeout ends the access token", async
   const { redis, http, me, stop } = await oneApi();
   try {
     const [u, v] = [await http.user("stall-logout"), await http.user("stall-other")];
+    // Redis hangs for 0.8 s: long enough for another user's GET to wait out the command
+    // timeout, with the logout sent right after it, while Redis still hangs.
     redis.freeze();
-    const thaw = later(800).then(() => redis.thaw());
+    const frozenAt = performance.now();
     let loggedOutAt = 0;
     try {
-      // Another user's request waits out the command timeout...
-      const started = performance.now();
       strictEqual(await me(v.token), 200);
-      ok(performance.now() - started >= 400, "the GET waited for the hung Redis");
-      // ...and a logout follows at once.
-      strictEqual((await http.call("POST", "/auth/logout", { token: u.token })).status, 204);
+      ok(performance.now() - frozenAt >= 400, "the GET waited for the hung Redis");
+      const logout = http.call("POST", "/auth/logout", { token: u.token });
+      await later(Math.max(0, frozenAt + 800 - performance.now()));
+      redis.thaw();
+      strictEqual((await logout).status, 204);
       loggedOutAt = performance.now();
     } finally {
-      await thaw;
+      redis.thaw();
     }
     await waitFor(async () => (await me(u.token)) === 401, {
       timeoutMs: BOUND_MS,
@@ -114,11 +117,20 @@ test("logouts before and during a Redis restart stay in force once Redis is back
     for (const token of [before.token, during.token]) {
       await waitFor(async () => (await me(token)) === 401, { timeoutMs: BOUND_MS, what: "401" });
     }
-    // And they stay refused once the revocations are back in Redis.
+    // And they stay refused once the revocations are back in Redis, marked complete.
     await later(Math.max(0, backAt + 4_000 - performance.now()));
     strictEqual(await me(before.token), 401);
     strictEqual(await me(during.token), 401);
     strictEqual(await me(bystander.token), 200);
+    const direct = await createClient({ url: redis.url }).connect();
+    try {
+      const sid = (token: string) =>
+        JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sid;
+      const keys = [before, during].map((u) => `revoked:sid:${sid(u.token)}`);
+      strictEqual(await direct.exists([...keys, "revoked:complete"]), 3);
+    } finally {
+      await direct.close();
+    }
   } finally {
     await stop();
   }
