@@ -5,34 +5,58 @@ import type { Config } from "./config.ts";
 import { createOpsSql, createSql } from "./db.ts";
 import { trackQueries } from "./lib/request-scope.ts";
 import { createLogger, type Log } from "../common/logger.ts";
+import { createRevocations } from "./auth/session-revocation.ts";
+import { repairCachedOrders } from "./orders/cache-repairs.ts";
 import { createOrderCache } from "./orders/orders.cache.ts";
 import { findOrder } from "./orders/orders.repo.ts";
 import { createRedis } from "./redis.ts";
+import { startRedisRepair } from "./redis-repair.ts";
 import { traceRedis } from "./redis-tracing.ts";
 import type { AppDeps } from "./types.ts";
+
+/** How often unacknowledged Redis writes are pushed; part of the bounds in docs/security.md. */
+export const REDIS_REPAIR_INTERVAL_MS = 1_000;
 
 export function createDeps(config: Config, log: Log = createLogger(config.logLevel)) {
   // Requests' queries are tracked so a request cut off at its deadline abandons them.
   const sql = trackQueries(createSql(config.db));
   const opsSql = createOpsSql(config.db);
   const redis = traceRedis(createRedis(config.redis, log)); // a span per command when traced
+  const cache = createOrderCache({
+    redis,
+    log,
+    ttlSeconds: config.cacheTtlSeconds,
+    reload: (id) => findOrder(sql, id),
+  });
+  const revocations = createRevocations({
+    sql,
+    redis,
+    log,
+    accessTtlSeconds: config.jwt.accessTtlSeconds,
+  });
   const deps: AppDeps = {
     config,
     sql,
     opsSql,
     redis,
     log,
-    cache: createOrderCache({
-      redis,
-      log,
-      ttlSeconds: config.cacheTtlSeconds,
-      reload: (id) => findOrder(sql, id),
-    }),
+    cache,
+    revocations,
     passwords: createPasswords(config.passwords),
     tokens: createTokens(config.jwt),
   };
+  // Writes Redis did not acknowledge, pushed from their durable records by every process.
+  const stopRepair = startRedisRepair({
+    redis,
+    log,
+    intervalMs: REDIS_REPAIR_INTERVAL_MS,
+    tasks: [
+      { name: "revocations", run: () => revocations.repair() },
+      { name: "order cache", run: () => repairCachedOrders(sql, cache) },
+    ],
+  });
   async function close() {
-    deps.cache.close();
+    await stopRepair();
     deps.passwords.close();
     await Promise.allSettled([
       redis.close(),

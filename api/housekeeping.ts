@@ -1,6 +1,7 @@
 // Deletes rows nobody needs any more, so the tables do not grow without bound: published
 // outbox rows after a retention period, idempotency keys past their 24 h, refresh tokens past
-// their expiry, and the worker's processed_events after PROCESSED_EVENTS_RETENTION_DAYS.
+// their expiry, session revocations once the session's last access token has expired, and the
+// worker's processed_events after PROCESSED_EVENTS_RETENTION_DAYS.
 // Runs at start-up and then periodically; each run deletes batch after batch (each a short
 // statement that walks an index, so locks are never held for long) until nothing expired is
 // left, so it keeps up with any write rate. Safe to run from every API process at once
@@ -22,7 +23,7 @@ export interface PurgeOptions {
 }
 
 export type PurgeCounts = Record<
-  "outbox" | "idempotencyKeys" | "refreshTokens" | "processedEvents",
+  "outbox" | "idempotencyKeys" | "refreshTokens" | "sessionRevocations" | "processedEvents",
   number
 >;
 
@@ -68,6 +69,14 @@ export async function purgeExpired(sql: Sql, opts: PurgeOptions = {}): Promise<P
         order by expires_at
         limit ${batch})`).count
   );
+  const sessionRevocations = await untilDone(async () =>
+    (await sql`
+      delete from session_revocations where sid in (
+        select sid from session_revocations
+        where expires_at < now()
+        order by expires_at
+        limit ${batch})`).count
+  );
   const processedEvents = await untilDone(async () =>
     (await sql`
       delete from processed_events where event_id in (
@@ -76,7 +85,7 @@ export async function purgeExpired(sql: Sql, opts: PurgeOptions = {}): Promise<P
         order by processed_at
         limit ${batch})`).count
   );
-  return { outbox, idempotencyKeys, refreshTokens, processedEvents };
+  return { outbox, idempotencyKeys, refreshTokens, sessionRevocations, processedEvents };
 }
 
 export interface HousekeepingOptions extends PurgeOptions {

@@ -10,7 +10,6 @@ import {
   updatePasswordHash,
   type UserRow,
 } from "./auth.repo.ts";
-import { revokeSessionAccess } from "./session-revocation.ts";
 import { InvalidTokenError } from "./tokens.ts";
 import { createRouter } from "../lib/openapi.ts";
 import { ProblemError } from "../lib/problem.ts";
@@ -35,7 +34,7 @@ const required = (fields: string[], detail: string) =>
     errors: fields.map((field) => ({ path: `body.${field}`, message: "Required" })),
   });
 
-export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDeps) {
+export function authRouter({ sql, revocations, passwords, tokens, config, log }: AppDeps) {
   const router = createRouter();
 
   async function signPair(user: Pick<UserRow, "id" | "role">, familyId: string, jti: string) {
@@ -52,19 +51,6 @@ export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDe
       token_type: "bearer" as const,
       expires_in: access.expiresIn,
     };
-  }
-
-  /** Ends the session's access tokens too; Redis being down must not stop a revocation. */
-  async function revokeAccess(sid: string, reason: string) {
-    try {
-      await revokeSessionAccess(redis, sid, config.jwt.accessTtlSeconds);
-    } catch (error) {
-      log("warning", "could not record the revoked session in Redis", {
-        reason,
-        sid,
-        ...errorFields(error),
-      });
-    }
   }
 
   /** A hash made with an older BCRYPT_COST is redone now that we know the password. */
@@ -114,11 +100,12 @@ export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDe
         jti: claims.jti,
         newJti,
         ttlSeconds: config.jwt.refreshTtlSeconds,
+        accessTtlSeconds: config.jwt.accessTtlSeconds,
       });
       if (!outcome.ok) {
         if (outcome.reused) {
           log("warning", "refresh token reuse: family revoked", { user_id: claims.sub });
-          await revokeAccess(claims.sid, "refresh token reuse");
+          await revocations.push(claims.sid);
         }
         throw new ProblemError(401, BAD_REFRESH);
       }
@@ -150,15 +137,17 @@ export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDe
     return c.json(await signPair(user, familyId, jti), 200);
   });
 
-  router.use("/auth/logout", authenticate(tokens));
+  router.use("/auth/logout", authenticate(tokens, revocations));
   router.openapi(logoutRoute, async (c) => {
     const sid = c.get("user").sid;
-    await revokeFamily(sql, sid);
-    await revokeAccess(sid, "logout");
+    // The revocation is durable with the commit; Redis gets it before the answer when it
+    // acknowledges in time, and from the repair otherwise (auth/session-revocation.ts).
+    await revokeFamily(sql, sid, config.jwt.accessTtlSeconds);
+    await revocations.push(sid);
     return c.body(null, 204);
   });
 
-  router.use("/auth/me", authenticate(tokens));
+  router.use("/auth/me", authenticate(tokens, revocations));
   router.openapi(meRoute, async (c) => {
     const user = await findUserById(sql, c.get("user").id);
     if (!user) throw new ProblemError(401, "The account no longer exists.");

@@ -9,6 +9,7 @@ import {
 import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
+import { queueCacheRepair } from "./cache-repairs.ts";
 import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts";
 
 export interface NewOrder {
@@ -87,7 +88,8 @@ export async function findOrder(sql: Sql, id: string): Promise<VersionedOrder | 
 export type StatusChange =
   | { kind: "not_found" }
   | { kind: "conflict"; from: OrderStatus; allowed: readonly OrderStatus[] }
-  | { kind: "ok"; entry: VersionedOrder; changed: boolean };
+  | { kind: "ok"; entry: VersionedOrder; changed: false }
+  | { kind: "ok"; entry: VersionedOrder; changed: true; repairId: string };
 
 /** Moves an order along the status machine; the row lock makes concurrent moves serialise. */
 export function changeStatus(
@@ -112,6 +114,14 @@ export function changeStatus(
       update orders set status = ${input.status}, version = version + 1, updated_at = now()
       where id = ${input.id}
       returning *`;
-    return { kind: "ok", entry: { order: toOrder(row), version: row.version }, changed: true };
+    // Recorded with the change: its cache entry is repaired even if this process never
+    // gets it to Redis (cache-repairs.ts).
+    const repairId = await queueCacheRepair(tx, input.id);
+    return {
+      kind: "ok",
+      entry: { order: toOrder(row), version: row.version },
+      changed: true,
+      repairId,
+    };
   });
 }
