@@ -1,7 +1,8 @@
 // Production entry point: config, dependencies, migration check, HTTP server, outbox relay,
 // and a graceful shutdown on SIGTERM/SIGINT.
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { type Config, loadConfig } from "./config.ts";
+import { loadOrExit } from "../common/env-schema.ts";
 import { APPLICATION_NAME, assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
 import { createDeps } from "./deps.ts";
 import { createOutboxRelay } from "./events/relay.ts";
@@ -12,14 +13,7 @@ import { createLogger, errorFields } from "../common/logger.ts";
 import { guardProcess } from "../common/process-guard.ts";
 import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  Deno.exit(2);
-}
+const config: Config = loadOrExit(loadConfig);
 const log = createLogger(config.logLevel);
 guardProcess(log); // log and keep serving rather than die on an error that escaped its caller
 warnIfDriverUnpatched(log);
