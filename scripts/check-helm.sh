@@ -21,7 +21,7 @@ chart=deploy/helm/order-service
 production=deploy/helm/values-production.yaml
 venv=.tools/helm-venv
 export GOPATH=$root/.tools/go GOBIN=$root/.tools/go/bin GOCACHE=$root/.tools/go/cache \
-  GOMODCACHE=$root/.tools/go/pkg/mod GOFLAGS=-modcacherw GOTOOLCHAIN=local
+  GOMODCACHE=$root/.tools/go/pkg/mod GOFLAGS=-modcacherw GOTOOLCHAIN=local CGO_ENABLED=0
 export PATH=$GOBIN:$PATH
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
