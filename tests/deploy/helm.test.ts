@@ -47,7 +47,10 @@ Deno.test("the container ports are compose's, and the probes use the same endpoi
 
 Deno.test("the pods run as the images' own users", () => {
   const uid = (dockerfile: string) => read(dockerfile).match(/^USER (\d+)$/m)?.[1];
-  assert.match(template("api-deployment.yaml"), new RegExp(`podSecurity" ${uid("Dockerfile.api")} `));
+  assert.match(
+    template("api-deployment.yaml"),
+    new RegExp(`podSecurity" ${uid("Dockerfile.api")} `),
+  );
   assert.match(
     template("worker-deployment.yaml"),
     new RegExp(`podSecurity" ${uid("Dockerfile.worker")} `),
