@@ -53,7 +53,7 @@ seccompProfile:
 
 {{/* Spread over the given topology keys: call with (dict "root" $ "component" "api" "spread" .Values.api.topologySpread). */}}
 {{- define "order-service.topologySpread" -}}
-{{- if .spread.enabled }}
+{{- if .spread.enabled -}}
 topologySpreadConstraints:
 {{- range .spread.topologyKeys }}
   - topologyKey: {{ . }}
