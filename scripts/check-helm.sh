@@ -95,8 +95,7 @@ check_configmap() {
   local expected actual
   expected=$(sed -nE 's/^#? ?([A-Z][A-Z0-9_]*)=.*/\1/p' .env.example |
     grep -vxE 'JWT_SECRET_KEY|DATABASE_URL|DB_PASSWORD' | sort -u)
-  actual=$(sed -nE 's/^  ([A-Z][A-Z0-9_]*):.*/\1/p' \
-    "$chart/values.yaml" | sort -u)
+  actual=$(sed -nE 's/^  ([A-Z][A-Z0-9_]*):.*/\1/p' "$chart/values.yaml" | sort -u)
   diff <(echo "$expected") <(echo "$actual") >"$work/config.diff" || die "values.yaml config differs \
 from .env.example's non-secret variables (< only in .env.example, > only in values.yaml):
 $(cat "$work/config.diff")"
