@@ -76,7 +76,7 @@ topologySpreadConstraints:
 {{- define "order-service.secretEnv" -}}
 - name: {{ .key }}
   valueFrom:
-    secretKeyRef: { name: {{ .root.Values.existingSecret }}, key: {{ .key }} }
+    secretKeyRef: { name: {{ .root.Values.existingSecret }}, key: {{ .key }}{{ if .optional }}, optional: true{{ end }} }
 {{- end -}}
 
 {{/* kafka-topics.sh --config arguments from kafka.topicConfig. */}}
