@@ -74,7 +74,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   };
   const lock = createLeaderLock(sql, opts.lockKey ?? OUTBOX_RELAY_LOCK_KEY);
   const kafka = createRelayProducer(opts);
-  const sender: Sender = { producer: () => kafka.ensure(), renew: (e) => kafka.renew(e) };
+  const sender: Sender = {
+    producer: () => kafka.ensure(),
+    renew: (e) => kafka.renew(e),
+    partitionOf: (row) => kafka.partitionOf(row.topic, row.record_key),
+  };
   const wake = createWaker();
   let leader = false;
   let counts: { pending: number; parked: number } | undefined;
