@@ -2,8 +2,10 @@
 import { createPasswords } from "./auth/passwords.ts";
 import { createTokens } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
-import { createOpsSql, createSql } from "./db.ts";
+import { createOpsSql, createProbeSql, createSql } from "./db.ts";
+import { countPoolWaits } from "./lib/pool-waits.ts";
 import { trackQueries } from "./lib/request-scope.ts";
+import { apiMetrics } from "./metrics/metrics.ts";
 import { createLogger, type Log } from "../common/logger.ts";
 import { createOrderCache } from "./orders/orders.cache.ts";
 import { findOrder } from "./orders/orders.repo.ts";
@@ -14,12 +16,19 @@ import type { AppDeps } from "./types.ts";
 export function createDeps(config: Config, log: Log = createLogger(config.logLevel)) {
   // Requests' queries are tracked so a request cut off at its deadline abandons them.
   const sql = trackQueries(createSql(config.db));
-  const opsSql = createOpsSql(config.db);
+  // The relay's pool: a query of its that has to wait for a connection is counted.
+  const opsSql = countPoolWaits(
+    createOpsSql(config.db),
+    config.db.opsPoolMax,
+    () => apiMetrics.relayPoolWaits.inc(),
+  );
+  const probeSql = createProbeSql(config.db);
   const redis = traceRedis(createRedis(config.redis, log)); // a span per command when traced
   const deps: AppDeps = {
     config,
     sql,
     opsSql,
+    probeSql,
     redis,
     log,
     cache: createOrderCache({
@@ -38,6 +47,7 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
       redis.close(),
       sql.end({ timeout: 5 }),
       opsSql.end({ timeout: 5 }),
+      probeSql.end({ timeout: 5 }),
     ]);
   }
   return { deps, close };

@@ -54,8 +54,10 @@ export interface DependencyStatus {
 export interface AppDeps {
   config: Config;
   sql: Sql;
-  /** A small pool of its own for the outbox relay, its leader lock and readiness. */
+  /** A small pool of its own for the outbox relay and its leader lock. */
   opsSql?: Sql;
+  /** The readiness probe's one connection, which no relay query needs. */
+  probeSql?: Sql;
   redis: Redis;
   cache: OrderCache;
   passwords: Passwords;
