@@ -1,7 +1,7 @@
 // Abuse limits against the real Redis (the per-account login limit: login-lockout.test.ts): IPv6 /64
 // grouping, the register limit, X-Forwarded-For from untrusted and trusted peers, and the
 // per-process fallback while Redis is stopped.
-import { ok, strictEqual } from "node:assert/strict";
+import { strictEqual } from "node:assert/strict";
 import { createTestApp, expectProblem, test, type TestApp } from "../helpers/app.ts";
 import { uniqueEmail } from "../helpers/config.ts";
 import { privateRedis } from "../helpers/processes.ts";
