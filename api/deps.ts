@@ -2,8 +2,10 @@
 import { createPasswords } from "./auth/passwords.ts";
 import { createTokens } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
-import { createOpsSql, createSql } from "./db.ts";
+import { createOpsSql, createProbeSql, createSql } from "./db.ts";
+import { countPoolWaits } from "./lib/pool-waits.ts";
 import { trackQueries } from "./lib/request-scope.ts";
+import { apiMetrics } from "./metrics/metrics.ts";
 import { createLogger, type Log } from "../common/logger.ts";
 import { createRevocations } from "./auth/session-revocation.ts";
 import { repairCachedOrders } from "./orders/cache-repairs.ts";
@@ -20,7 +22,13 @@ export const REDIS_REPAIR_INTERVAL_MS = 1_000;
 export function createDeps(config: Config, log: Log = createLogger(config.logLevel)) {
   // Requests' queries are tracked so a request cut off at its deadline abandons them.
   const sql = trackQueries(createSql(config.db));
-  const opsSql = createOpsSql(config.db);
+  // The relay's pool: a query of its that has to wait for a connection is counted.
+  const opsSql = countPoolWaits(
+    createOpsSql(config.db),
+    config.db.opsPoolMax,
+    () => apiMetrics.relayPoolWaits.inc(),
+  );
+  const probeSql = createProbeSql(config.db);
   const redis = traceRedis(createRedis(config.redis, log)); // a span per command when traced
   const cache = createOrderCache({
     redis,
@@ -38,6 +46,7 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
     config,
     sql,
     opsSql,
+    probeSql,
     redis,
     log,
     cache,
@@ -62,6 +71,7 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
       redis.close(),
       sql.end({ timeout: 5 }),
       opsSql.end({ timeout: 5 }),
+      probeSql.end({ timeout: 5 }),
     ]);
   }
   return { deps, close };

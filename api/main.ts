@@ -5,7 +5,7 @@ import { type Config, loadConfig } from "./config.ts";
 import { loadOrExit } from "../common/env-schema.ts";
 import { APPLICATION_NAME, assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
 import { createDeps } from "./deps.ts";
-import { createOutboxRelay } from "./events/relay.ts";
+import { createProcessRelay } from "./events/process-relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { registerDbGauges } from "./metrics/db-gauges.ts";
 import { startMetricsServer } from "./metrics/server.ts";
@@ -30,24 +30,7 @@ try {
 }
 
 // Publishes committed orders to Kafka; only one API process at a time holds the relay lock.
-const relay = createOutboxRelay({
-  sql: deps.opsSql ?? deps.sql, // the ops pool: request load cannot starve the relay
-  brokers: config.kafka.brokers,
-  clientId: config.kafka.clientId,
-  sweepIntervalMs: config.outbox.sweepIntervalMs,
-  batchSize: config.outbox.batchSize,
-  maxAttempts: config.outbox.maxAttempts,
-  log,
-});
-deps.readinessChecks = {
-  kafka: () => {
-    const status = relay.status();
-    const role = status.leader
-      ? `publishing relay, ${status.pending ?? 0} pending, ${status.parked ?? 0} parked`
-      : "standby relay";
-    return { ok: status.producer === "connected", detail: `producer ${status.producer}; ${role}` };
-  },
-};
+const relay = createProcessRelay(deps, config);
 
 // Prometheus metrics on their own port (METRICS_PORT), never on the public one.
 const metrics = config.metrics.enabled

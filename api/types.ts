@@ -56,8 +56,10 @@ export interface DependencyStatus {
 export interface AppDeps {
   config: Config;
   sql: Sql;
-  /** A small pool of its own for the outbox relay, its leader lock and readiness. */
+  /** A small pool of its own for the outbox relay and its leader lock. */
   opsSql?: Sql;
+  /** The readiness probe's one connection, which no relay query needs. */
+  probeSql?: Sql;
   redis: Redis;
   cache: OrderCache;
   /** Logged-out sessions: recorded, pushed to Redis, checked (auth/session-revocation.ts). */

@@ -10,11 +10,13 @@ import {
   updatePasswordHash,
   type UserRow,
 } from "./auth.repo.ts";
+import { accountKey, createAccountLockout, lockedOut } from "./account-lockout.ts";
 import { InvalidTokenError } from "./tokens.ts";
 import { createRouter } from "../lib/openapi.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import { authenticate } from "../middleware/authenticate.ts";
+import { clientIpResolver } from "../middleware/client-ip.ts";
 import type { AppDeps } from "../types.ts";
 import {
   logoutRoute,
@@ -34,8 +36,16 @@ const required = (fields: string[], detail: string) =>
     errors: fields.map((field) => ({ path: `body.${field}`, message: "Required" })),
   });
 
-export function authRouter({ sql, revocations, passwords, tokens, config, log }: AppDeps) {
+export function authRouter({ sql, redis, revocations, passwords, tokens, config, log }: AppDeps) {
   const router = createRouter();
+  const limits = config.rateLimit;
+  const clientIp = clientIpResolver(limits.trustedProxies);
+  const lockout = createAccountLockout({
+    redis,
+    rate: limits.loginAccount,
+    log,
+    enabled: limits.enabled,
+  });
 
   async function signPair(user: Pick<UserRow, "id" | "role">, familyId: string, jti: string) {
     const access = await tokens.sign("access", {
@@ -119,12 +129,20 @@ export function authRouter({ sql, revocations, passwords, tokens, config, log }:
         errors: [{ path: "body.password", message: `at most ${MAX_PASSWORD_BYTES} bytes` }],
       });
     }
+    const account = accountKey(form.username!);
+    const admission = await lockout.admit(account, clientIp(c));
+    if (!admission.check) throw lockedOut(limits.loginAccount, admission.retryAfterSeconds);
     const user = await findUserByEmail(sql, form.username!);
     // Unknown account and wrong password cost the same bcrypt work and give the same answer.
     const ok = user
       ? await passwords.verify(password, user.password_hash)
       : await passwords.verifyNothing(password);
-    if (!user || !ok) throw new ProblemError(401, BAD_CREDENTIALS);
+    if (!user || !ok) {
+      await lockout.failed(account);
+      if (admission.overLimit) throw lockedOut(limits.loginAccount, admission.retryAfterSeconds);
+      throw new ProblemError(401, BAD_CREDENTIALS);
+    }
+    await lockout.succeeded(account);
     await rehashIfOld(user, password);
     const familyId = crypto.randomUUID();
     const jti = crypto.randomUUID();
