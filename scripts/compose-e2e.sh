@@ -7,6 +7,7 @@
 # Engine: a running Docker daemon; without one, under CI=true or COMPOSE_E2E_START_ENGINE=1,
 # Debian's dockerd is installed and started for the run (scripts/compose-e2e/engine.sh).
 # The project is named order-service-e2e, so it never touches a stack you run yourself.
+# COMPOSE_E2E_KEEP=1 leaves the stack running at the end, to look at it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NO_COLOR=1
@@ -24,8 +25,12 @@ source scripts/compose-e2e/checks-observability.sh
 started=$(date +%s)
 finish() {
   local status=$?
-  stack_down_all
-  stop_started_engine
+  if [ "${COMPOSE_E2E_KEEP:-}" = 1 ]; then
+    log "COMPOSE_E2E_KEEP=1: the stack stays up (docker compose -p $project ... down -v to remove it)"
+  else
+    stack_down_all
+    stop_started_engine
+  fi
   print_table
   log "finished in $(($(date +%s) - started)) s"
   [ "$status" = 0 ] && [ "$failures" = 0 ] || exit 1
@@ -35,7 +40,7 @@ trap finish EXIT
 ensure_engine
 ensure_compose_cli
 prepare_images
-log "images ready after $(($(date +%s) - started)) s"
+row "engine and images" pass "Docker $(docker version -f '{{.Server.Version}}'), $("${compose_cli[@]}" version --short 2>/dev/null | sed 's/^/Compose /'); stand-ins for ${#standins_used[@]} images that could not be pulled (${standins_used[*]:-none})"
 stack_configure
 stack_down_all # leftovers of an interrupted run
 
@@ -45,6 +50,7 @@ check_api_flow
 check_worker_once
 check_event_record
 check_users
+check_startup_logs
 check_faults
 check_restart_policy
 check_scale

@@ -1,6 +1,6 @@
 // The compose e2e's walk through the public API on the published port (scripts/compose-e2e.sh):
 // register, token, POST /orders, GET, PATCH, the user's list, /docs and /openapi.json, each with
-// the status the spec names. Prints one JSON line: {failures, requests, userId, orderIds}.
+// the status the spec names. Prints one JSON line: {failures, requests, userId, token, orderIds}.
 // Usage: deno run --allow-net scripts/compose-e2e/api-flow.ts http://127.0.0.1:PORT
 import { client } from "../../tests/helpers/http.ts";
 
@@ -47,4 +47,4 @@ const openapi = await call("GET", "/openapi.json");
 expect("GET /openapi.json", openapi.status, 200);
 if (!String(openapi.data?.openapi).startsWith("3.")) failures.push("openapi.json: no version");
 
-console.log(JSON.stringify({ failures, requests, userId: owner.id, orderIds }));
+console.log(JSON.stringify({ failures, requests, userId: owner.id, token: owner.token, orderIds }));

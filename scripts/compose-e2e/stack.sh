@@ -34,10 +34,12 @@ stack_down_all() {
 
 rows=()
 failures=0
-# row <check> <pass|FAIL> <figure>
+row_since=$SECONDS
+# row <check> <pass|FAIL> <figure>; the time column is the time since the previous row.
 row() {
   local line
-  line=$(printf '| %s | %s | %s |' "$1" "$2" "$3")
+  line=$(printf '| %s | %s | %s | %s s |' "$1" "$2" "$3" $((SECONDS - row_since)))
+  row_since=$SECONDS
   rows+=("$line")
   [ "$2" = pass ] || failures=$((failures + 1))
   log "$line"
@@ -45,7 +47,7 @@ row() {
 
 print_table() {
   [ ${#rows[@]} -gt 0 ] || return 0
-  printf '\n| check | result | figure |\n|---|---|---|\n'
+  printf '\n| check | result | figure | time |\n|---|---|---|---|\n'
   printf '%s\n' "${rows[@]}"
   printf '\ncompose e2e: %s checks, %s failed\n' "${#rows[@]}" "$failures"
 }

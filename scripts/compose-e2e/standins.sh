@@ -70,7 +70,7 @@ kafka_standin_libs() {
 }
 
 # Sets each image variable: the official image if present or pullable, else a stand-in.
-# Prints "name size" lines for the report into $standin_dir/images.txt.
+standins_used=()
 prepare_images() {
   local var official dir tag
   mkdir -p "$standin_dir"
@@ -85,5 +85,6 @@ prepare_images() {
       "$(standin_context "$dir")" >"$standin_dir/build-$dir.log" 2>&1 ||
       die "building the $dir stand-in failed; see $standin_dir/build-$dir.log"
     export "$var=$standin_repo/$tag"
+    standins_used+=("$dir")
   done < <(standin_table)
 }
