@@ -72,19 +72,28 @@ kafka_standin_libs() {
 # Sets each image variable: the official image if present or pullable, else a stand-in.
 standins_used=()
 prepare_images() {
-  local var official dir tag
+  local var official dir tag pids=() failed=()
   mkdir -p "$standin_dir"
   while read -r var official dir tag; do
     if image_present "$official" || docker pull -q "$official" >/dev/null 2>&1; then
       export "$var=$official"
       continue
     fi
-    standin_base_image
-    log "building stand-in $standin_repo/$tag for $official"
-    docker build --build-arg BASE_IMAGE="$standin_base" -t "$standin_repo/$tag" \
-      "$(standin_context "$dir")" >"$standin_dir/build-$dir.log" 2>&1 ||
-      die "building the $dir stand-in failed; see $standin_dir/build-$dir.log"
     export "$var=$standin_repo/$tag"
     standins_used+=("$dir")
   done < <(standin_table)
+  [ ${#standins_used[@]} -gt 0 ] || return 0
+  standin_base_image
+  # In parallel: most of a first build is waiting for apt and the registries.
+  for dir in "${standins_used[@]}"; do
+    tag=$(standin_table | awk -v dir="$dir" '$3 == dir { print $4 }')
+    log "building stand-in $standin_repo/$tag"
+    docker build --build-arg BASE_IMAGE="$standin_base" -t "$standin_repo/$tag" \
+      "$(standin_context "$dir")" >"$standin_dir/build-$dir.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || failed+=("${standins_used[$i]}")
+  done
+  [ ${#failed[@]} -eq 0 ] || die "building the stand-ins failed: ${failed[*]}; see $standin_dir/build-*.log"
 }
