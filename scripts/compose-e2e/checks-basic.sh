@@ -93,11 +93,7 @@ check_event_record() {
     [[ "$line" == *content-type:application/json* ]] || bad+=("$id: content-type")
     [[ "$line" =~ \{\"id\":\ ?\"$id\" ]] || bad+=("$id: value is not the order")
   done
-  if [ ${#bad[@]} -eq 0 ]; then
-    row "record on new_order" pass "$n/$n records keyed by order id, headers event-id, event-type: order.created, event-version: 1, content-type: application/json"
-  else
-    row "record on new_order" FAIL "${bad[*]}"
-  fi
+  report "record on new_order" "$n/$n records keyed by order id, headers event-id, event-type: order.created, event-version: 1, content-type: application/json"
 }
 
 check_users() {
@@ -114,11 +110,7 @@ check_users() {
     fi
     figures+=("$service uid $uid (USER $user), read-only rootfs $ro")
   done
-  if [ ${#bad[@]} -eq 0 ]; then
-    row "users, read-only root" pass "${figures[0]}; ${figures[1]}"
-  else
-    row "users, read-only root" FAIL "${bad[*]}"
-  fi
+  report "users, read-only root" "${figures[0]}; ${figures[1]}"
 }
 
 # The images hold everything they run: the API fetches no npm package when it starts, and the
@@ -129,9 +121,5 @@ check_startup_logs() {
   # Deno colours the word even without a terminal: "Download<escape>[0m https://...".
   grep -q 'Download.* https://' <<<"$logs" && bad+=("the API downloads npm packages at start: $(grep -c 'Download.* https://' <<<"$logs") lines")
   grep -qi 'not patched' <<<"$logs" && bad+=("postgres.js is not patched: $(grep -i -m1 'not patched' <<<"$logs")")
-  if [ ${#bad[@]} -eq 0 ]; then
-    row "self-contained images" pass "no npm download at start, postgres.js patched ($(wc -l <<<"$logs") log lines read)"
-  else
-    row "self-contained images" FAIL "${bad[*]}"
-  fi
+  report "self-contained images" "no npm download at start, postgres.js patched ($(wc -l <<<"$logs") log lines read)"
 }

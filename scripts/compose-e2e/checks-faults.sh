@@ -73,11 +73,7 @@ check_restart_policy() {
   [ "$(docker inspect -f '{{.State.Status}} {{.RestartCount}}' "$container")" = "exited $before" ] ||
     bad+=("api restarted after docker kill: $(docker inspect -f '{{.State.Status}} restarts {{.RestartCount}}' "$container")")
   dc up -d --wait >>"$e2e_logs/restart-policy.log" 2>&1 || bad+=("up after docker kill failed")
-  if [ ${#bad[@]} -eq 0 ]; then
-    row "restart policy" pass "${figures[0]}; ${figures[1]}; docker kill api: stays exited 5 s (manual stop)"
-  else
-    row "restart policy" FAIL "${bad[*]}"
-  fi
+  report "restart policy" "${figures[0]}; ${figures[1]}; docker kill api: stays exited 5 s (manual stop)"
 }
 
 check_scale() {

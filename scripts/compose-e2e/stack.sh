@@ -45,6 +45,12 @@ row() {
   log "$line"
 }
 
+# report <check> <figure>: a passing row with the figure when the caller's `bad` array is empty,
+# else a failing row listing it.
+report() {
+  if [ ${#bad[@]} -eq 0 ]; then row "$1" pass "$2"; else row "$1" FAIL "${bad[*]}"; fi
+}
+
 print_table() {
   [ ${#rows[@]} -gt 0 ] || return 0
   printf '\n| check | result | figure | time |\n|---|---|---|---|\n'
