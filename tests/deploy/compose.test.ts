@@ -12,6 +12,7 @@ import {
   api,
   dependsOn,
   environment,
+  interpolate,
   packageJson,
   read,
   root,
@@ -39,7 +40,10 @@ Deno.test("every depends_on waits for health or completion, never for a bare sta
 
 Deno.test("migrations run from db/migrations with the dbmate the project pins", () => {
   const migrate = services.migrate;
-  assert.equal(migrate.image, `ghcr.io/amacneil/dbmate:${tools.dependencies.dbmate}`);
+  assert.equal(
+    interpolate(migrate.image!, {}),
+    `ghcr.io/amacneil/dbmate:${tools.dependencies.dbmate}`,
+  );
   assert.equal(tools.dependencies.dbmate, packageJson.devDependencies.dbmate);
   const mount = migrate.volumes!.map((volume) => volume.split(":"))
     .find(([source]) => source.replace(/^\.\//, "") === "db/migrations");
@@ -73,7 +77,8 @@ Deno.test("secrets have no default, images are pinned, local state stays out of 
     assert.throws(() => environment(api, vars), new RegExp(`${secret} is required`));
   }
   for (const [name, service] of Object.entries(services)) {
-    if (service.image) assert.match(service.image, /:(?!latest$)[\w.-]+$/, `${name}: pin a tag`);
+    if (!service.image) continue;
+    assert.match(interpolate(service.image, {}), /:(?!latest$)[\w.-]+$/, `${name}: pin a tag`);
   }
   const ignored = read(".dockerignore").split("\n").map((line) => line.trim());
   for (const path of [".env", ".data", "**/node_modules", ".git", ".tools"]) {

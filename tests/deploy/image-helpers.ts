@@ -16,18 +16,24 @@ export function dockerfile(path: string): Dockerfile {
   const lines = read(path).replace(/\\\n/g, " ").split("\n").map((line) => line.trim())
     .filter((line) => line && !line.startsWith("#"));
   const result: Dockerfile = { from: "", cmd: [], expose: [], copies: [], runs: [] };
+  const args: Record<string, string> = {}; // ARG defaults, for a FROM ${BASE}
   for (const line of lines) {
     const [instruction, ...rest] = line.split(/\s+/);
-    const args = rest.join(" ");
+    const text = rest.join(" ");
     switch (instruction.toUpperCase()) {
+      case "ARG": {
+        const [name, value = ""] = text.split("=");
+        args[name] = value;
+        break;
+      }
       case "FROM":
-        result.from = rest[0];
+        result.from = rest[0].replace(/\$\{(\w+)\}/g, (_, name) => args[name] ?? "");
         break;
       case "USER":
-        result.user = args;
+        result.user = text;
         break;
       case "CMD":
-        result.cmd = JSON.parse(args);
+        result.cmd = JSON.parse(text);
         break;
       case "EXPOSE":
         result.expose.push(...rest.map(Number));
@@ -38,7 +44,7 @@ export function dockerfile(path: string): Dockerfile {
         break;
       }
       case "RUN":
-        result.runs.push(args);
+        result.runs.push(text);
         break;
     }
   }
