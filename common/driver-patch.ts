@@ -8,7 +8,7 @@ export function warnIfDriverUnpatched(log: Log): void {
   try {
     const file = new URL("connection.js", import.meta.resolve("postgres"));
     if (readFileSync(file, "utf8").includes("order-service patch")) return;
-    log("error", "postgres.js is not patched: run scripts/patch-deps.ts (README, Operations)", {
+    log("error", "postgres.js is not patched: run scripts/patch-deps.ts (docs/operations.md)", {
       file: file.pathname,
     });
   } catch {

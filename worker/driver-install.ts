@@ -2,7 +2,7 @@
 // applies patches/ (package.json patchedDependencies) when it installs into node_modules; in a
 // checkout without node_modules, though, `bun run worker` would load Bun's auto-installed copy
 // from its global cache, unpatched. So the entry point installs first when the driver in
-// node_modules is missing or unpatched (README, "The postgres.js patch").
+// node_modules is missing or unpatched (docs/operations.md, "The postgres.js patch").
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -6,7 +6,7 @@
 //
 // The endpoint is public and not rate limited, so a flood of it must cost the service nothing
 // that matters: concurrent checks share one probe, its result is reused briefly, and the probe
-// queries PostgreSQL on a connection of its own, never on the relay's (README, "Separate pools").
+// queries PostgreSQL on a connection of its own, never on the relay's (docs/operations.md, "Separate pools").
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/openapi.ts";
 import type { AppDeps, DependencyStatus } from "../types.ts";

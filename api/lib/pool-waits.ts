@@ -1,6 +1,6 @@
 // Counts the queries of a pool that found no free connection: every connection was reserved or
 // already running a query, so the new one queued or was pipelined behind another. Used on the
-// relay's own pool (api/deps.ts), whose queries must never wait (docs: README, "Separate pools").
+// relay's own pool (api/deps.ts), whose queries must never wait (docs/operations.md, "Separate pools").
 //
 // Only for a pool whose callers await every query at once (as the relay's do): a query is
 // counted from when it is made, and its completion is followed through its promise, which starts

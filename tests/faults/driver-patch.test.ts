@@ -1,4 +1,4 @@
-// The postgres.js patch (patches/postgres@3.4.9.patch, see README "Operations"): a reserved
+// The postgres.js patch (patches/postgres@3.4.9.patch, see docs/operations.md): a reserved
 // connection and a transaction whose backend is terminated must not kill the process (the
 // uncaught "Cannot read properties of null (reading 'write')") nor leave a query hanging,
 // under Deno (node_modules patched by scripts/patch-deps.ts) and under Bun (patched by
