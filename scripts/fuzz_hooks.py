@@ -8,6 +8,9 @@ The run's summary shows how many were dropped by `filter_failure`.
      characters: 72 non-ASCII characters are schema-valid and still too long.
   2. An Idempotency-Key reused with a different body is 422 (SPEC), which depends on an
      earlier request, not on the schema.
+  3. A list's `cursor` is opaque: only one the service issued for that list is accepted, and
+     never together with `page` (the operation's description says so); any other string is
+     schema-valid and 422.
 """
 
 import json
@@ -43,6 +46,24 @@ def _idempotency_key_reused(case, errors):
     ]
 
 
+CURSOR_PROBLEMS = {
+    "use either page or cursor, not both",
+    "The cursor is malformed.",
+    "The cursor was not issued by this service.",
+    "The cursor belongs to another user's list.",
+}
+
+
+def _cursor_not_issued(case, errors):
+    return (
+        case.operation.path == "/orders/user/{user_id}"
+        and "cursor" in (case.query or {})
+        and len(errors) == 1
+        and errors[0].get("path") == "query.cursor"
+        and errors[0].get("message") in CURSOR_PROBLEMS
+    )
+
+
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
     if getattr(failure, "code", None) != "ST202" or response.status_code != 422:
@@ -53,6 +74,7 @@ def filter_failure(context, failure, case, response):
     reason = (
         "password over 72 bytes" if _password_too_long(case, errors)
         else "Idempotency-Key reused with another body" if _idempotency_key_reused(case, errors)
+        else "a cursor the service did not issue, or with page" if _cursor_not_issued(case, errors)
         else None
     )
     if reason and os.environ.get("FUZZ_DROPPED_LOG"):
