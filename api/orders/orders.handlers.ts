@@ -1,5 +1,6 @@
 // Handlers for /orders, typed from their route definitions.
 import { createRouter } from "../lib/openapi.ts";
+import { currentTraceparent } from "../../common/tracing.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { authenticate } from "../middleware/authenticate.ts";
 import { createOrder } from "./orders.create.ts";
@@ -59,7 +60,12 @@ export function ordersRouter({ sql, cache, tokens, redis, config }: AppDeps) {
   router.openapi(patchOrderRoute, async (c) => {
     const { order_id } = c.req.valid("param");
     const { status } = c.req.valid("json");
-    const result = await changeStatus(sql, { id: order_id, ownerId: c.get("user").id, status });
+    const result = await changeStatus(sql, {
+      id: order_id,
+      ownerId: c.get("user").id,
+      status,
+      traceparent: currentTraceparent(),
+    });
     if (result.kind === "not_found") throw new ProblemError(404, "Order not found.");
     if (result.kind === "conflict") {
       const allowed = result.allowed.length ? result.allowed.join(", ") : "none (final status)";

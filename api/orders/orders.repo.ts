@@ -1,11 +1,10 @@
 // Orders in PostgreSQL. Creating an order writes its outbox event in the same statement, so an
-// order exists if and only if its `new_order` event will be published.
+// order exists if and only if its `new_order` event will be published; a status change writes
+// its `order.status_changed` event in the same statement as the update.
 import type { Sql, Tx } from "../db.ts";
-import {
-  ORDER_TOPIC,
-  orderCreatedHeaders,
-  type OrderStatus,
-} from "../../common/events/order-created.ts";
+import { ORDER_CREATED, type OrderStatus } from "../../common/events/order-created.ts";
+import { ORDER_STATUS_CHANGED } from "../../common/events/order-status-changed.ts";
+import { enqueue } from "../../common/events/enqueue.ts";
 import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
@@ -37,10 +36,8 @@ export async function insertOrderWithEvent(
   input: NewOrder,
   idempotency?: IdempotencyRecord,
 ): Promise<VersionedOrder> {
-  const eventId = crypto.randomUUID();
   const deadline = requestDeadline();
   const items = sql.json(input.items as never);
-  const headers = sql.json(orderCreatedHeaders(eventId));
   // The first response, for retries with the same key: the same value as the event.
   const remember = idempotency
     ? sql`, idempotency as (
@@ -68,12 +65,14 @@ export async function insertOrderWithEvent(
         'updated_at', to_char(o.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')
       ) as value
       from o
-    ), event as (
-      insert into outbox (event_id, topic, record_key, record_value, headers, traceparent)
-      select ${eventId}, ${ORDER_TOPIC}, v.id::text, v.value::text, ${headers},
-        ${input.traceparent ?? null}
-      from v
-    )${remember}
+    ), event as (${
+    enqueue(sql, ORDER_CREATED, {
+      key: sql`v.id::text`,
+      value: sql`v.value::text`,
+      from: sql`from v`,
+      traceparent: input.traceparent,
+    })
+  })${remember}
     select * from o`;
   if (!row) throw new RequestAbandonedError(); // past the deadline: nothing was written
   return { order: toOrder(row), version: row.version };
@@ -89,10 +88,11 @@ export type StatusChange =
   | { kind: "conflict"; from: OrderStatus; allowed: readonly OrderStatus[] }
   | { kind: "ok"; entry: VersionedOrder; changed: boolean };
 
-/** Moves an order along the status machine; the row lock makes concurrent moves serialise. */
+/** Moves an order along the status machine; the row lock makes concurrent moves serialise.
+ * A move writes its order.status_changed event (actor: the owner) in the update's statement. */
 export function changeStatus(
   sql: Sql,
-  input: { id: string; ownerId: string; status: OrderStatus },
+  input: { id: string; ownerId: string; status: OrderStatus; traceparent?: string },
 ): Promise<StatusChange> {
   return sql.begin(async (tx): Promise<StatusChange> => {
     const [current] = await tx<OrderRow[]>`
@@ -109,9 +109,23 @@ export function changeStatus(
       return { kind: "conflict", from: current.status, allowed: allowedMoves(current.status) };
     }
     const [row] = await tx<OrderRow[]>`
-      update orders set status = ${input.status}, version = version + 1, updated_at = now()
-      where id = ${input.id}
-      returning *`;
+      with u as (
+        update orders set status = ${input.status}, version = version + 1, updated_at = now()
+        where id = ${input.id}
+        returning *
+      ), event as (${
+      enqueue(tx, ORDER_STATUS_CHANGED, {
+        key: tx`u.id::text`,
+        value: tx`jsonb_build_object(
+          'order_id', u.id, 'from', ${current.status}::text, 'to', u.status,
+          'version', u.version, 'actor_id', ${input.ownerId}::uuid,
+          'changed_at', to_char(u.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')
+        )::text`,
+        from: tx`from u`,
+        traceparent: input.traceparent,
+      })
+    })
+      select * from u`;
     return { kind: "ok", entry: { order: toOrder(row), version: row.version }, changed: true };
   });
 }
