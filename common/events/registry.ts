@@ -5,7 +5,6 @@
 //
 // A new event type: its contract file beside this one, a line in EVENTS, its handler in
 // worker/handlers.ts (the type checker asks for it), and the `enqueue` call that writes it.
-import type { EventType } from "./event-type.ts";
 import { decodeHeaders, EventHeaders } from "./headers.ts";
 import { ORDER_CREATED } from "./order-created.ts";
 import { ORDER_STATUS_CHANGED } from "./order-status-changed.ts";
