@@ -9,6 +9,7 @@ import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts"
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts";
+import { etagOf, ifMatchPasses } from "./orders.etag.ts";
 
 export interface NewOrder {
   creatorId: string;
@@ -85,19 +86,35 @@ export async function findOrder(sql: Sql, id: string): Promise<VersionedOrder | 
 
 export type StatusChange =
   | { kind: "not_found" }
+  | { kind: "precondition_failed"; etag: string }
   | { kind: "conflict"; from: OrderStatus; allowed: readonly OrderStatus[] }
   | { kind: "ok"; entry: VersionedOrder; changed: boolean };
 
-/** Moves an order along the status machine; the row lock makes concurrent moves serialise.
- * A move writes its order.status_changed event (actor: the owner) in the update's statement. */
+/**
+ * Moves an order along the status machine; the row lock makes concurrent moves serialise, so of
+ * two moves with the same If-Match only the first passes. The precondition is checked before
+ * the move itself (a stale tag is 412 even when the move would be 409). A move writes its
+ * order.status_changed event (actor: the owner) in the update's statement.
+ */
 export function changeStatus(
   sql: Sql,
-  input: { id: string; ownerId: string; status: OrderStatus; traceparent?: string },
+  input: {
+    id: string;
+    ownerId: string;
+    status: OrderStatus;
+    /** The request's If-Match header (orders.etag.ts), if any. */
+    ifMatch?: string;
+    traceparent?: string;
+  },
 ): Promise<StatusChange> {
   return sql.begin(async (tx): Promise<StatusChange> => {
     const [current] = await tx<OrderRow[]>`
       select * from orders where id = ${input.id} and creator_id = ${input.ownerId} for update`;
     if (!current) return { kind: "not_found" };
+    const etag = etagOf(current.version);
+    if (input.ifMatch !== undefined && !ifMatchPasses(input.ifMatch, etag)) {
+      return { kind: "precondition_failed", etag };
+    }
     if (current.status === input.status) {
       return {
         kind: "ok",

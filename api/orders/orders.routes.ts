@@ -46,6 +46,34 @@ const orderJson = (description: string) => ({
   content: { "application/json": { schema: OrderSchema } },
 });
 
+const ETAG_HEADER = z.object({
+  ETag: z.string().openapi({
+    description: 'The order\'s version as a strong entity tag, e.g. `"3"` (RFC 9110 §8.8.3); ' +
+      "every status change bumps it, a no-op PATCH keeps it.",
+    example: '"3"',
+  }),
+});
+
+const IF_NONE_MATCH = z.object({
+  "if-none-match": z.string().optional().openapi({
+    description: "ETags of copies the client holds (or `*`): 304 when one is current (weak " +
+      "comparison). A malformed value is ignored.",
+  }),
+});
+
+const NOT_MODIFIED = {
+  description: "Not modified: the client's copy (If-None-Match) is current; no body",
+  headers: ETAG_HEADER,
+};
+
+/** The same problems, declared without a body: a HEAD answer has none. */
+const bodiless = <S extends number>(entries: Record<S, { description: string }>) =>
+  Object.fromEntries(
+    Object.entries(entries).map(([status, entry]) => [status, {
+      description: (entry as { description: string }).description,
+    }]),
+  ) as Record<S, { description: string }>;
+
 export const createOrderRoute = createRoute({
   method: "post",
   path: "/orders",
@@ -76,9 +104,31 @@ export const getOrderRoute = createRoute({
   path: "/orders/{order_id}",
   tags: ["orders"],
   summary: "Get one of the caller's orders",
+  description: "Answers with an `ETag`; with `If-None-Match` naming it, 304 without a body " +
+    "(still counted against the rate limit). A foreign or missing order is 404 whatever the " +
+    "precondition.",
   security: BEARER,
-  request: { params: OrderIdParam },
-  responses: { 200: orderJson("The order"), ...problems(...COMMON_PROBLEMS, 401, 404) },
+  request: { params: OrderIdParam, headers: IF_NONE_MATCH },
+  responses: {
+    200: { ...orderJson("The order"), headers: ETAG_HEADER },
+    304: NOT_MODIFIED,
+    ...problems(...COMMON_PROBLEMS, 401, 404),
+  },
+});
+
+/** Declared only: Hono answers HEAD with the GET handler's headers and no body. */
+export const headOrderRoute = createRoute({
+  method: "head",
+  path: "/orders/{order_id}",
+  tags: ["orders"],
+  summary: "GET's headers (ETag included) without the body",
+  security: BEARER,
+  request: { params: OrderIdParam, headers: IF_NONE_MATCH },
+  responses: {
+    200: { description: "The order exists and is yours; no body", headers: ETAG_HEADER },
+    304: NOT_MODIFIED,
+    ...bodiless(problems(...COMMON_PROBLEMS, 401, 404)),
+  },
 });
 
 export const patchOrderRoute = createRoute({
@@ -87,11 +137,20 @@ export const patchOrderRoute = createRoute({
   tags: ["orders"],
   summary: "Change an order's status",
   description: "PENDING→PAID|CANCELED, PAID→SHIPPED|CANCELED; SHIPPED and CANCELED are final. " +
-    "Setting the current status again is a no-op.",
+    "Setting the current status again is a no-op (same ETag, no event). With `If-Match`, the " +
+    "change is made only if the order is still at that version: otherwise 412 with the " +
+    "current `ETag`, checked before the 409 of a disallowed move. Without it, the change is " +
+    "made whatever the version.",
   security: BEARER,
   middleware: [requireContentType("json")] as const,
   request: {
     params: OrderIdParam,
+    headers: z.object({
+      "if-match": z.string().optional().openapi({
+        description: "ETags from GET (or `*`: any existing order). Strong comparison: a weak " +
+          "tag never matches; a malformed value is 412.",
+      }),
+    }),
     body: {
       required: true,
       content: {
@@ -102,8 +161,8 @@ export const patchOrderRoute = createRoute({
     },
   },
   responses: {
-    200: orderJson("The updated order"),
-    ...problems(...COMMON_PROBLEMS, 401, 404, 409, 413, 415),
+    200: { ...orderJson("The updated order"), headers: ETAG_HEADER },
+    ...problems(...COMMON_PROBLEMS, 401, 404, 409, 412, 413, 415),
   },
 });
 
