@@ -1,6 +1,8 @@
 // Conditional requests on an order (RFC 9110 §13): its ETag is its version, which every
 // change bumps, so a tag names one state of the order. GET and HEAD honour If-None-Match
 // (weak comparison: 304), PATCH honours If-Match (strong comparison: 412 when stale).
+import { z } from "@hono/zod-openapi";
+
 export const etagOf = (version: number) => `"${version}"`;
 
 interface EntityTag {
@@ -49,3 +51,32 @@ export function ifNoneMatchHits(header: string | null | undefined, etag: string)
   if (tags === "*") return true;
   return tags?.some((tag) => tag.opaque === opaqueOf(etag)) ?? false;
 }
+
+// How the routes (orders.routes.ts) declare it in the OpenAPI document.
+export const ETAG_HEADER = z.object({
+  ETag: z.string().openapi({
+    description: 'The order\'s version as a strong entity tag, e.g. `"3"` (RFC 9110 §8.8.3); ' +
+      "every status change bumps it, a no-op PATCH keeps it.",
+    example: '"3"',
+  }),
+});
+
+export const IF_NONE_MATCH = z.object({
+  "if-none-match": z.string().optional().openapi({
+    description: "ETags of copies the client holds (or `*`): 304 when one is current (weak " +
+      "comparison). A malformed value is ignored.",
+  }),
+});
+
+export const NOT_MODIFIED = {
+  description: "Not modified: the client's copy (If-None-Match) is current; no body",
+  headers: ETAG_HEADER,
+};
+
+/** The same problems, declared without a body: a HEAD answer has none. */
+export const bodiless = <S extends number>(entries: Record<S, { description: string }>) =>
+  Object.fromEntries(
+    Object.entries(entries).map(([status, entry]) => [status, {
+      description: (entry as { description: string }).description,
+    }]),
+  ) as Record<S, { description: string }>;

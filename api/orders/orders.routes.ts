@@ -5,6 +5,7 @@ import { BEARER, COMMON_PROBLEMS, jsonObject, problems } from "../lib/openapi.ts
 import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
 import { requireContentType } from "../middleware/content-type.ts";
 import { OrderSchema } from "./orders.model.ts";
+import { bodiless, ETAG_HEADER, IF_NONE_MATCH, NOT_MODIFIED } from "./orders.etag.ts";
 
 const MAX_PRICE = 999_999_999_999.99; // NUMERIC(14,2)
 
@@ -45,34 +46,6 @@ const orderJson = (description: string) => ({
   description,
   content: { "application/json": { schema: OrderSchema } },
 });
-
-const ETAG_HEADER = z.object({
-  ETag: z.string().openapi({
-    description: 'The order\'s version as a strong entity tag, e.g. `"3"` (RFC 9110 §8.8.3); ' +
-      "every status change bumps it, a no-op PATCH keeps it.",
-    example: '"3"',
-  }),
-});
-
-const IF_NONE_MATCH = z.object({
-  "if-none-match": z.string().optional().openapi({
-    description: "ETags of copies the client holds (or `*`): 304 when one is current (weak " +
-      "comparison). A malformed value is ignored.",
-  }),
-});
-
-const NOT_MODIFIED = {
-  description: "Not modified: the client's copy (If-None-Match) is current; no body",
-  headers: ETAG_HEADER,
-};
-
-/** The same problems, declared without a body: a HEAD answer has none. */
-const bodiless = <S extends number>(entries: Record<S, { description: string }>) =>
-  Object.fromEntries(
-    Object.entries(entries).map(([status, entry]) => [status, {
-      description: (entry as { description: string }).description,
-    }]),
-  ) as Record<S, { description: string }>;
 
 export const createOrderRoute = createRoute({
   method: "post",
