@@ -10,33 +10,10 @@ import {
   positiveInt,
   type RawEnv,
 } from "../common/env-schema.ts";
-import { parseTrustedProxies } from "./lib/ip.ts";
-import { parseRate } from "./lib/rate.ts";
-import { secretProblem } from "./auth/secret-strength.ts";
+import { secretProblem } from "./config/secret-strength.ts";
+import { bool, list, rate, trustedProxies } from "./config/fields.ts";
 
 export { ConfigError };
-
-const rate = (fallback: string) =>
-  z.string().default(fallback).transform((value, ctx) => {
-    try {
-      return parseRate(value);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
-const list = z.string().default("").transform((value) =>
-  value.split(",").map((item) => item.trim()).filter(Boolean)
-);
-// TRUST_PROXY: CIDRs and named ranges; `true` means loopback and private networks, `false` none.
-const trustedProxies = z.string().default("false").transform((value, ctx) => {
-  const parsed = parseTrustedProxies(value);
-  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
-  return typeof parsed === "string" ? z.NEVER : parsed;
-});
-const bool = (fallback: boolean) =>
-  z.enum(["true", "false", "1", "0", "yes", "no"]).default(fallback ? "true" : "false")
-    .transform((value) => ["true", "1", "yes"].includes(value));
 
 const Fields = z.object({
   APP_ENV: z.enum(["development", "test", "production"]).default("production"),

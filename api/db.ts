@@ -9,9 +9,10 @@ export type Tx = postgres.TransactionSql;
 export const APPLICATION_NAME = `order-service-api-${crypto.randomUUID().slice(0, 8)}`;
 
 /**
- * A postgres.js pool. Requests use the main one (`max` DB_POOL_MAX); the outbox relay, its
- * leader lock and the readiness check use a small one of their own (`ops`, DB_OPS_POOL_MAX)
- * so that request load cannot starve them.
+ * A postgres.js pool. Requests use the main one (`max` DB_POOL_MAX); the outbox relay and its
+ * leader lock use a small one of their own (`ops`, DB_OPS_POOL_MAX) so that request load cannot
+ * starve them; the readiness probe has one connection of its own (`probe`), so that a flood of
+ * readiness checks cannot take the relay's.
  */
 export function createSql(
   config: Config["db"],
@@ -36,6 +37,11 @@ export function createSql(
 
 export function createOpsSql(config: Config["db"]): Sql {
   return createSql(config, { max: config.opsPoolMax, applicationName: "order-service-ops" });
+}
+
+/** One connection: concurrent readiness checks share one probe (health/health.ts). */
+export function createProbeSql(config: Config["db"]): Sql {
+  return createSql(config, { max: 1, applicationName: "order-service-probe" });
 }
 
 export class NotMigratedError extends Error {

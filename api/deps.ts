@@ -2,42 +2,76 @@
 import { createPasswords } from "./auth/passwords.ts";
 import { createTokens } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
-import { createOpsSql, createSql } from "./db.ts";
+import { createOpsSql, createProbeSql, createSql } from "./db.ts";
+import { countPoolWaits } from "./lib/pool-waits.ts";
 import { trackQueries } from "./lib/request-scope.ts";
+import { apiMetrics } from "./metrics/metrics.ts";
 import { createLogger, type Log } from "../common/logger.ts";
+import { createRevocations } from "./auth/session-revocation.ts";
+import { repairCachedOrders } from "./orders/cache-repairs.ts";
 import { createOrderCache } from "./orders/orders.cache.ts";
 import { findOrder } from "./orders/orders.repo.ts";
 import { createRedis } from "./redis.ts";
+import { startRedisRepair } from "./redis-repair.ts";
 import { traceRedis } from "./redis-tracing.ts";
 import type { AppDeps } from "./types.ts";
+
+/** How often unacknowledged Redis writes are pushed; part of the bounds in docs/security.md. */
+export const REDIS_REPAIR_INTERVAL_MS = 1_000;
 
 export function createDeps(config: Config, log: Log = createLogger(config.logLevel)) {
   // Requests' queries are tracked so a request cut off at its deadline abandons them.
   const sql = trackQueries(createSql(config.db));
-  const opsSql = createOpsSql(config.db);
+  // The relay's pool: a query of its that has to wait for a connection is counted.
+  const opsSql = countPoolWaits(
+    createOpsSql(config.db),
+    config.db.opsPoolMax,
+    () => apiMetrics.relayPoolWaits.inc(),
+  );
+  const probeSql = createProbeSql(config.db);
   const redis = traceRedis(createRedis(config.redis, log)); // a span per command when traced
+  const cache = createOrderCache({
+    redis,
+    log,
+    ttlSeconds: config.cacheTtlSeconds,
+    reload: (id) => findOrder(sql, id),
+  });
+  const revocations = createRevocations({
+    sql,
+    redis,
+    log,
+    accessTtlSeconds: config.jwt.accessTtlSeconds,
+  });
   const deps: AppDeps = {
     config,
     sql,
     opsSql,
+    probeSql,
     redis,
     log,
-    cache: createOrderCache({
-      redis,
-      log,
-      ttlSeconds: config.cacheTtlSeconds,
-      reload: (id) => findOrder(sql, id),
-    }),
+    cache,
+    revocations,
     passwords: createPasswords(config.passwords),
     tokens: createTokens(config.jwt),
   };
+  // Writes Redis did not acknowledge, pushed from their durable records by every process.
+  const stopRepair = startRedisRepair({
+    redis,
+    log,
+    intervalMs: REDIS_REPAIR_INTERVAL_MS,
+    tasks: [
+      { name: "revocations", run: () => revocations.repair() },
+      { name: "order cache", run: () => repairCachedOrders(sql, cache) },
+    ],
+  });
   async function close() {
-    deps.cache.close();
+    await stopRepair();
     deps.passwords.close();
     await Promise.allSettled([
       redis.close(),
       sql.end({ timeout: 5 }),
       opsSql.end({ timeout: 5 }),
+      probeSql.end({ timeout: 5 }),
     ]);
   }
   return { deps, close };

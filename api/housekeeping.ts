@@ -1,9 +1,9 @@
 // Deletes the API's rows nobody needs any more, so the tables do not grow without bound:
-// published outbox rows after a retention period, idempotency keys past their 24 h and refresh
-// tokens past their expiry (the worker purges its own processed_events: worker/housekeeping.ts).
-// Batch after batch until nothing expired is left (common/housekeeping.ts). Safe to run from
-// every API process at once (deletes are idempotent). Parked and pending outbox rows are never
-// purged.
+// published outbox rows after a retention period, idempotency keys past their 24 h, refresh
+// tokens past their expiry and session revocations once the session's last access token has
+// expired (the worker purges its own processed_events: worker/housekeeping.ts). Batch after
+// batch until nothing expired is left (common/housekeeping.ts). Safe to run from every API
+// process at once (deletes are idempotent). Parked and pending outbox rows are never purged.
 import type { Sql } from "./db.ts";
 import type { Log } from "../common/logger.ts";
 import { deleteInBatches, startPurging } from "../common/housekeeping.ts";
@@ -16,7 +16,10 @@ export interface PurgeOptions {
   stopped?: () => boolean;
 }
 
-export type PurgeCounts = Record<"outbox" | "idempotencyKeys" | "refreshTokens", number>;
+export type PurgeCounts = Record<
+  "outbox" | "idempotencyKeys" | "refreshTokens" | "sessionRevocations",
+  number
+>;
 
 export async function purgeExpired(sql: Sql, opts: PurgeOptions = {}): Promise<PurgeCounts> {
   const batch = opts.batch ?? 5_000;
@@ -48,7 +51,15 @@ export async function purgeExpired(sql: Sql, opts: PurgeOptions = {}): Promise<P
         order by expires_at
         limit ${batch})`).count
   );
-  return { outbox, idempotencyKeys, refreshTokens };
+  const sessionRevocations = await untilDone(async () =>
+    (await sql`
+      delete from session_revocations where sid in (
+        select sid from session_revocations
+        where expires_at < now()
+        order by expires_at
+        limit ${batch})`).count
+  );
+  return { outbox, idempotencyKeys, refreshTokens, sessionRevocations };
 }
 
 export interface HousekeepingOptions extends PurgeOptions {

@@ -1,10 +1,11 @@
 // Production entry point: config, dependencies, migration check, HTTP server, outbox relay,
 // and a graceful shutdown on SIGTERM/SIGINT.
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { type Config, loadConfig } from "./config.ts";
+import { loadOrExit } from "../common/env-schema.ts";
 import { APPLICATION_NAME, assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
 import { createDeps } from "./deps.ts";
-import { createOutboxRelay } from "./events/relay.ts";
+import { createProcessRelay } from "./events/process-relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { registerDbGauges } from "./metrics/db-gauges.ts";
 import { startMetricsServer } from "./metrics/server.ts";
@@ -12,14 +13,7 @@ import { createLogger, errorFields } from "../common/logger.ts";
 import { guardProcess } from "../common/process-guard.ts";
 import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  Deno.exit(2);
-}
+const config: Config = loadOrExit(loadConfig);
 const log = createLogger(config.logLevel);
 guardProcess(log); // log and keep serving rather than die on an error that escaped its caller
 warnIfDriverUnpatched(log);
@@ -36,24 +30,7 @@ try {
 }
 
 // Publishes committed orders to Kafka; only one API process at a time holds the relay lock.
-const relay = createOutboxRelay({
-  sql: deps.opsSql ?? deps.sql, // the ops pool: request load cannot starve the relay
-  brokers: config.kafka.brokers,
-  clientId: config.kafka.clientId,
-  sweepIntervalMs: config.outbox.sweepIntervalMs,
-  batchSize: config.outbox.batchSize,
-  maxAttempts: config.outbox.maxAttempts,
-  log,
-});
-deps.readinessChecks = {
-  kafka: () => {
-    const status = relay.status();
-    const role = status.leader
-      ? `publishing relay, ${status.pending ?? 0} pending, ${status.parked ?? 0} parked`
-      : "standby relay";
-    return { ok: status.producer === "connected", detail: `producer ${status.producer}; ${role}` };
-  },
-};
+const relay = createProcessRelay(deps, config);
 
 // Prometheus metrics on their own port (METRICS_PORT), never on the public one.
 const metrics = config.metrics.enabled

@@ -13,5 +13,10 @@ export function traceRedis(redis: Redis): Redis {
         ? withSpan("redis", REDIS_SPAN, () => redis.run(command))
         : redis.run(command);
     },
+    send<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+      return activeRecordingSpan()
+        ? withSpan("redis", REDIS_SPAN, () => redis.send(command))
+        : redis.send(command);
+    },
   };
 }

@@ -24,8 +24,15 @@ function connectClient(config: Config["redis"]) {
 export type RedisClient = ReturnType<typeof connectClient>;
 
 export interface Redis {
-  /** Runs commands with the configured timeout; rejects at once while disconnected. */
+  /** Runs commands with the configured timeout; rejects at once while disconnected, and for a
+   * while after a timeout (the fail-fast below). */
   run<T>(command: (client: RedisClient) => Promise<T>): Promise<T>;
+  /** Like run, but sent even in the fail-fast window: for the writes the contract depends on
+   * (redis-acknowledged.ts), which must not be dropped because another command timed out. */
+  send<T>(command: (client: RedisClient) => Promise<T>): Promise<T>;
+  /** Connected (not down or reconnecting). */
+  ready(): boolean;
+  readonly commandTimeoutMs: number;
   /** The raw client, for tests and tools. */
   client(): RedisClient;
   ping(): Promise<boolean>;
@@ -44,14 +51,17 @@ export function redisScript(redis: Redis, source: string) {
     sha = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
   });
   return {
-    async run(keys: string[], args: string[]): Promise<unknown> {
+    /** `send`: through Redis.send, for a write the contract depends on. */
+    async run(keys: string[], args: string[], opts: { send?: boolean } = {}): Promise<unknown> {
       if (!sha) await ready;
       const options = { keys, arguments: args };
+      const call = <T>(command: (client: RedisClient) => Promise<T>) =>
+        opts.send ? redis.send(command) : redis.run(command);
       try {
-        return await redis.run((c) => c.evalSha(sha, options));
+        return await call((c) => c.evalSha(sha, options));
       } catch (error) {
         if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
-        return await redis.run((c) => c.eval(source, options));
+        return await call((c) => c.eval(source, options));
       }
     },
   };
@@ -97,6 +107,7 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
   const waiting = new Set<{ deadline: number; reject: (error: Error) => void }>();
   // After a timeout, commands fail at once for a while (then one round is let through to
   // probe), so a Redis that hangs under load costs each request nothing instead of a timeout.
+  // Writes the contract depends on go through `send`, which the window does not refuse.
   let failFastUntil = 0;
   const sweep = setInterval(() => {
     const now = performance.now();
@@ -122,23 +133,30 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
     return raw;
   }
 
+  function send<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiter = { deadline: performance.now() + config.commandTimeoutMs, reject };
+      waiting.add(waiter);
+      Promise.resolve().then(() => command(client())).then(
+        (value) => {
+          failFastUntil = 0;
+          if (waiting.delete(waiter)) resolve(value);
+        },
+        (error) => waiting.delete(waiter) && reject(error),
+      );
+    });
+  }
+
   return {
     client,
+    send,
+    ready: () => raw.isReady,
+    commandTimeoutMs: config.commandTimeoutMs,
     run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
       if (failFastUntil > performance.now()) {
         return Promise.reject(new RedisUnavailableError("redis is not answering"));
       }
-      return new Promise<T>((resolve, reject) => {
-        const waiter = { deadline: performance.now() + config.commandTimeoutMs, reject };
-        waiting.add(waiter);
-        Promise.resolve().then(() => command(client())).then(
-          (value) => {
-            failFastUntil = 0;
-            if (waiting.delete(waiter)) resolve(value);
-          },
-          (error) => waiting.delete(waiter) && reject(error),
-        );
-      });
+      return send(command);
     },
     async ping() {
       try {

@@ -7,6 +7,7 @@ import type { Sql } from "./db.ts";
 import type { Log } from "../common/logger.ts";
 import type { OrderCache } from "./orders/orders.cache.ts";
 import type { Redis } from "./redis.ts";
+import type { Revocations } from "./auth/session-revocation.ts";
 import type { RoundTrip } from "./middleware/hot-path.ts";
 
 export interface AuthUser {
@@ -18,7 +19,8 @@ export interface AuthUser {
 
 /** What the request's single Redis round trip found (api/middleware/hot-path.ts). */
 export interface Prefetched {
-  /** The bearer token's session; `revoked` is null when Redis could not be asked. */
+  /** The bearer token's session; `revoked` is null when Redis could not tell (unreachable, or
+   * its denylist not known to be complete). */
   session?: { sid: string; revoked: boolean | null };
   /** The cache entry read along, raw; null when absent (or Redis unreachable). */
   cache?: { key: string; raw: string | null };
@@ -54,10 +56,14 @@ export interface DependencyStatus {
 export interface AppDeps {
   config: Config;
   sql: Sql;
-  /** A small pool of its own for the outbox relay, its leader lock and readiness. */
+  /** A small pool of its own for the outbox relay and its leader lock. */
   opsSql?: Sql;
+  /** The readiness probe's one connection, which no relay query needs. */
+  probeSql?: Sql;
   redis: Redis;
   cache: OrderCache;
+  /** Logged-out sessions: recorded, pushed to Redis, checked (auth/session-revocation.ts). */
+  revocations: Revocations;
   passwords: Passwords;
   tokens: Tokens;
   log: Log;

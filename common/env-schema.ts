@@ -1,11 +1,26 @@
 // What the API's and the worker's configuration modules share: the original service's
 // variable names, DATABASE_URL from its DB_* parts, and one error listing every problem.
+import process from "node:process";
 import { z } from "zod";
 
 export type RawEnv = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+/**
+ * For entry points (the API, the worker, the CLIs): the configuration, or its problems on
+ * stderr and exit code 2; any other error is a bug and propagates.
+ */
+export function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
 }
 
 export const positiveInt = (fallback: number) =>

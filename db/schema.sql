@@ -77,6 +77,17 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: cache_repairs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.cache_repairs (
+    order_id uuid NOT NULL,
+    repair_id uuid NOT NULL,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: dlq_replays; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -213,6 +224,18 @@ CREATE TABLE public.schema_migrations (
 
 
 --
+-- Name: session_revocations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.session_revocations (
+    sid uuid NOT NULL,
+    revoked_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    pushed_at timestamp with time zone
+);
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -226,6 +249,14 @@ CREATE TABLE public.users (
     CONSTRAINT users_email_lowercase CHECK ((email = lower(email))),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['user'::text, 'admin'::text])))
 );
+
+
+--
+-- Name: cache_repairs cache_repairs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cache_repairs
+    ADD CONSTRAINT cache_repairs_pkey PRIMARY KEY (order_id);
 
 
 --
@@ -301,11 +332,26 @@ ALTER TABLE ONLY public.schema_migrations
 
 
 --
+-- Name: session_revocations session_revocations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_revocations
+    ADD CONSTRAINT session_revocations_pkey PRIMARY KEY (sid);
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: cache_repairs_queued_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cache_repairs_queued_idx ON public.cache_repairs USING btree (queued_at);
 
 
 --
@@ -369,6 +415,20 @@ CREATE INDEX refresh_tokens_expires_idx ON public.refresh_tokens USING btree (ex
 --
 
 CREATE INDEX refresh_tokens_family_idx ON public.refresh_tokens USING btree (family_id);
+
+
+--
+-- Name: session_revocations_expires_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX session_revocations_expires_idx ON public.session_revocations USING btree (expires_at);
+
+
+--
+-- Name: session_revocations_unpushed_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX session_revocations_unpushed_idx ON public.session_revocations USING btree (revoked_at) WHERE (pushed_at IS NULL);
 
 
 --
@@ -452,4 +512,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125092000'),
     ('20261125093000'),
     ('20261204120000'),
-    ('20261204170000');
+    ('20261204170000'),
+    ('20261204171000');

@@ -6,7 +6,8 @@
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import process from "node:process";
 import { kafkaLogCreator } from "../common/events/kafka-log.ts";
-import { ConfigError, loadWorkerConfig, type WorkerConfig } from "./config.ts";
+import { loadWorkerConfig, type WorkerConfig } from "./config.ts";
+import { loadOrExit } from "../common/env-schema.ts";
 import { createOrderConsumer } from "./consumer.ts";
 import { createWorkerSql } from "./db.ts";
 import { createHandler } from "./handle.ts";
@@ -19,14 +20,7 @@ import { createLogger } from "../common/logger.ts";
 import { guardProcess } from "../common/process-guard.ts";
 import { warnIfDriverUnpatched } from "../common/driver-patch.ts";
 
-let config: WorkerConfig;
-try {
-  config = loadWorkerConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(2);
-}
+const config: WorkerConfig = loadOrExit(loadWorkerConfig);
 
 const tracing = startTracing({ endpoint: config.otlpEndpoint, serviceName: "order-worker" });
 startDefaultMetrics();

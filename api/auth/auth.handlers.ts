@@ -10,12 +10,13 @@ import {
   updatePasswordHash,
   type UserRow,
 } from "./auth.repo.ts";
-import { revokeSessionAccess } from "./session-revocation.ts";
+import { accountKey, createAccountLockout, lockedOut } from "./account-lockout.ts";
 import { InvalidTokenError } from "./tokens.ts";
 import { createRouter } from "../lib/openapi.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import { authenticate } from "../middleware/authenticate.ts";
+import { clientIpResolver } from "../middleware/client-ip.ts";
 import type { AppDeps } from "../types.ts";
 import {
   logoutRoute,
@@ -35,8 +36,16 @@ const required = (fields: string[], detail: string) =>
     errors: fields.map((field) => ({ path: `body.${field}`, message: "Required" })),
   });
 
-export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDeps) {
+export function authRouter({ sql, redis, revocations, passwords, tokens, config, log }: AppDeps) {
   const router = createRouter();
+  const limits = config.rateLimit;
+  const clientIp = clientIpResolver(limits.trustedProxies);
+  const lockout = createAccountLockout({
+    redis,
+    rate: limits.loginAccount,
+    log,
+    enabled: limits.enabled,
+  });
 
   async function signPair(user: Pick<UserRow, "id" | "role">, familyId: string, jti: string) {
     const access = await tokens.sign("access", {
@@ -52,19 +61,6 @@ export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDe
       token_type: "bearer" as const,
       expires_in: access.expiresIn,
     };
-  }
-
-  /** Ends the session's access tokens too; Redis being down must not stop a revocation. */
-  async function revokeAccess(sid: string, reason: string) {
-    try {
-      await revokeSessionAccess(redis, sid, config.jwt.accessTtlSeconds);
-    } catch (error) {
-      log("warning", "could not record the revoked session in Redis", {
-        reason,
-        sid,
-        ...errorFields(error),
-      });
-    }
   }
 
   /** A hash made with an older BCRYPT_COST is redone now that we know the password. */
@@ -114,11 +110,12 @@ export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDe
         jti: claims.jti,
         newJti,
         ttlSeconds: config.jwt.refreshTtlSeconds,
+        accessTtlSeconds: config.jwt.accessTtlSeconds,
       });
       if (!outcome.ok) {
         if (outcome.reused) {
           log("warning", "refresh token reuse: family revoked", { user_id: claims.sub });
-          await revokeAccess(claims.sid, "refresh token reuse");
+          await revocations.push(claims.sid);
         }
         throw new ProblemError(401, BAD_REFRESH);
       }
@@ -132,12 +129,20 @@ export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDe
         errors: [{ path: "body.password", message: `at most ${MAX_PASSWORD_BYTES} bytes` }],
       });
     }
+    const account = accountKey(form.username!);
+    const admission = await lockout.admit(account, clientIp(c));
+    if (!admission.check) throw lockedOut(limits.loginAccount, admission.retryAfterSeconds);
     const user = await findUserByEmail(sql, form.username!);
     // Unknown account and wrong password cost the same bcrypt work and give the same answer.
     const ok = user
       ? await passwords.verify(password, user.password_hash)
       : await passwords.verifyNothing(password);
-    if (!user || !ok) throw new ProblemError(401, BAD_CREDENTIALS);
+    if (!user || !ok) {
+      await lockout.failed(account);
+      if (admission.overLimit) throw lockedOut(limits.loginAccount, admission.retryAfterSeconds);
+      throw new ProblemError(401, BAD_CREDENTIALS);
+    }
+    await lockout.succeeded(account);
     await rehashIfOld(user, password);
     const familyId = crypto.randomUUID();
     const jti = crypto.randomUUID();
@@ -150,15 +155,17 @@ export function authRouter({ sql, redis, passwords, tokens, config, log }: AppDe
     return c.json(await signPair(user, familyId, jti), 200);
   });
 
-  router.use("/auth/logout", authenticate(tokens));
+  router.use("/auth/logout", authenticate(tokens, revocations));
   router.openapi(logoutRoute, async (c) => {
     const sid = c.get("user").sid;
-    await revokeFamily(sql, sid);
-    await revokeAccess(sid, "logout");
+    // The revocation is durable with the commit; Redis gets it before the answer when it
+    // acknowledges in time, and from the repair otherwise (auth/session-revocation.ts).
+    await revokeFamily(sql, sid, config.jwt.accessTtlSeconds);
+    await revocations.push(sid);
     return c.body(null, 204);
   });
 
-  router.use("/auth/me", authenticate(tokens));
+  router.use("/auth/me", authenticate(tokens, revocations));
   router.openapi(meRoute, async (c) => {
     const user = await findUserById(sql, c.get("user").id);
     if (!user) throw new ProblemError(401, "The account no longer exists.");

@@ -1,5 +1,6 @@
 // Users and refresh-token families in PostgreSQL.
 import type { Sql, Tx } from "../db.ts";
+import { recordRevocation } from "./session-revocation.ts";
 
 export interface UserRow {
   id: string;
@@ -54,10 +55,19 @@ async function lockFamily(tx: Tx, familyId: string) {
   await tx`select pg_advisory_xact_lock(hashtext('refresh-family'), hashtext(${familyId}))`;
 }
 
-async function revokeLockedFamily(tx: Tx, familyId: string) {
+/** Revokes the family's refresh tokens and records the end of its access tokens with them. */
+async function revokeLockedFamily(
+  tx: Tx,
+  familyId: string,
+  accessTtlSeconds: number,
+  opts: { recordAlways: boolean },
+) {
   const revoked = await tx`
     update refresh_tokens set revoked_at = now()
     where family_id = ${familyId} and revoked_at is null`;
+  if (revoked.count > 0 || opts.recordAlways) {
+    await recordRevocation(tx, familyId, accessTtlSeconds);
+  }
   return revoked.count;
 }
 
@@ -72,7 +82,7 @@ export type RotateOutcome =
  */
 export function rotateRefreshToken(
   sql: Sql,
-  input: { jti: string; newJti: string; ttlSeconds: number },
+  input: { jti: string; newJti: string; ttlSeconds: number; accessTtlSeconds: number },
 ): Promise<RotateOutcome> {
   return sql.begin(async (tx): Promise<RotateOutcome> => {
     const [token] = await tx<{ family_id: string }[]>`
@@ -84,7 +94,12 @@ export function rotateRefreshToken(
       update refresh_tokens set used_at = now()
       where jti = ${input.jti} and used_at is null and revoked_at is null and expires_at > now()
       returning user_id`;
-    if (!live) return { ok: false, reused: (await revokeLockedFamily(tx, familyId)) > 0, familyId };
+    if (!live) {
+      const revoked = await revokeLockedFamily(tx, familyId, input.accessTtlSeconds, {
+        recordAlways: false,
+      });
+      return { ok: false, reused: revoked > 0, familyId };
+    }
     const [user] = await tx<Pick<UserRow, "id" | "role">[]>`
       select id, role from users where id = ${live.user_id}`;
     await insertRefreshToken(tx, {
@@ -97,10 +112,10 @@ export function rotateRefreshToken(
   });
 }
 
-/** Logout: revokes every token of the family, under the family lock. */
-export function revokeFamily(sql: Sql, familyId: string): Promise<number> {
+/** Logout: revokes every token of the family, under the family lock, access tokens included. */
+export function revokeFamily(sql: Sql, familyId: string, accessTtlSeconds: number) {
   return sql.begin(async (tx) => {
     await lockFamily(tx, familyId);
-    return await revokeLockedFamily(tx, familyId);
+    return await revokeLockedFamily(tx, familyId, accessTtlSeconds, { recordAlways: true });
   });
 }

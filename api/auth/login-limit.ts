@@ -1,14 +1,12 @@
 // Limits on guessing passwords and on creating accounts, on top of the general limit:
-// password logins per (client, account) and per account from all clients together, and
-// registrations per client. The login rules read the token form themselves, since they run
-// before the route validates it.
+// password logins per (client, account), and registrations per client. The login rule reads
+// the token form itself, since it runs before the route validates it. The per-account limit
+// counts failed passwords only, so it is applied by the handler (account-lockout.ts).
 import type { Context } from "hono";
 import type { Rate } from "../lib/rate.ts";
 import type { LimitRule } from "../middleware/rate-limit.ts";
 import type { AppEnv } from "../types.ts";
-
-/** Longer than any email address; longer "usernames" share a counter, which is harmless. */
-const MAX_ACCOUNT_KEY = 320;
+import { accountKey } from "./account-lockout.ts";
 
 // A trailing slash reaches the same handler, so it must reach the same limit.
 const isPost = (c: Context<AppEnv>, path: string) =>
@@ -20,12 +18,11 @@ async function passwordLoginAccount(c: Context<AppEnv>): Promise<string | null> 
   const form: Record<string, unknown> = await c.req.parseBody().catch(() => ({}));
   if (form.grant_type === "refresh_token") return null;
   const username = typeof form.username === "string" ? form.username : "";
-  return username.trim().toLowerCase().slice(0, MAX_ACCOUNT_KEY);
+  return accountKey(username);
 }
 
 export function authLimits(opts: {
   login: Rate;
-  loginAccount: Rate;
   register: Rate;
   clientIp: (c: Context<AppEnv>) => string;
 }): LimitRule[] {
@@ -40,14 +37,6 @@ export function authLimits(opts: {
           ? passwordLoginAccount(c).then((account) =>
             account === null ? null : `${opts.clientIp(c)}:${account}`
           )
-          : null,
-    },
-    {
-      name: "login-account",
-      rate: opts.loginAccount,
-      key: (c) =>
-        isPost(c, "/auth/token")
-          ? passwordLoginAccount(c).then((account) => account || null)
           : null,
     },
     {

@@ -1,6 +1,7 @@
 // Promotes (or with --revoke, demotes) a user: `deno task make-admin user@example.com`.
 // The role is read into new tokens, so the user logs in again to use it.
-import { ConfigError, loadDatabaseConfig } from "../config.ts";
+import { loadDatabaseConfig } from "../config.ts";
+import { loadOrExit } from "../../common/env-schema.ts";
 import { createSql } from "../db.ts";
 
 export async function setRole(
@@ -19,14 +20,7 @@ if (import.meta.main) {
     console.error("usage: deno task make-admin <email> [--revoke]");
     Deno.exit(2);
   }
-  let sql;
-  try {
-    sql = createSql(loadDatabaseConfig());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    Deno.exit(2);
-  }
+  const sql = createSql(loadOrExit(() => loadDatabaseConfig()));
   const role = revoke ? "user" : "admin";
   const found = await setRole(sql, email, role);
   await sql.end();

@@ -4,7 +4,8 @@
 //   deno task outbox retry --all         sends every parked row back to the relay
 //   deno task outbox retry <id> [<id>…]  sends these parked rows back to the relay
 // A retried row starts again with 0 attempts; the relay is woken at once.
-import { ConfigError, loadDatabaseConfig } from "../config.ts";
+import { loadDatabaseConfig } from "../config.ts";
+import { loadOrExit } from "../../common/env-schema.ts";
 import { createSql } from "../db.ts";
 import { listParked, outboxSummary, retryParked } from "../events/outbox-admin.ts";
 
@@ -25,14 +26,7 @@ async function main(args: string[]): Promise<number> {
     console.error(`not an outbox row id: ${ids.find((id) => !/^\d+$/.test(id))}\n${USAGE}`);
     return 2;
   }
-  let sql;
-  try {
-    sql = createSql(loadDatabaseConfig());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    return 2;
-  }
+  const sql = createSql(loadOrExit(() => loadDatabaseConfig()));
   try {
     if (command === "status") {
       const s = await outboxSummary(sql);

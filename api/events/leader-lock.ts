@@ -8,6 +8,7 @@
 // pool. So liveness is checked through the pool, in pg_locks, by the lock holder's backend pid;
 // a dead reserved connection is simply forgotten (the pool reconnects it on its own).
 import postgres from "postgres";
+import { abandonReservation } from "../lib/pool-waits.ts";
 
 export interface LeaderLock {
   /** Tries to become leader; true if this instance holds the lock afterwards. */
@@ -48,6 +49,7 @@ export function createLeaderLock(sql: postgres.Sql, key: number): LeaderLock {
           select pg_try_advisory_lock(${key}::bigint) as locked, pg_backend_pid() as pid`;
       } catch (error) {
         if (sessionSurvives(error)) reserved.release();
+        else abandonReservation(reserved);
         throw error;
       }
       if (!row.locked) {
@@ -60,20 +62,22 @@ export function createLeaderLock(sql: postgres.Sql, key: number): LeaderLock {
     async verify() {
       if (!conn) return false;
       if (await isHeldBy(pid)) return true;
-      conn = null; // dead session: never touch or release it (see above)
+      abandonReservation(conn); // dead session: never touch or release it (see above)
+      conn = null;
       return false;
     },
     async release() {
       const reserved = conn;
       if (!reserved) return;
       conn = null;
-      if (!(await isHeldBy(pid).catch(() => false))) return;
+      if (!(await isHeldBy(pid).catch(() => false))) return abandonReservation(reserved);
       try {
         await reserved`select pg_advisory_unlock(${key}::bigint)`;
       } catch (error) {
         // Rare (a server error on a live session): the pool gets it back either way, and
         // sql.end() at shutdown closes it, which frees the lock.
         if (sessionSurvives(error)) reserved.release();
+        else abandonReservation(reserved);
         throw error;
       }
       reserved.release();

@@ -5,10 +5,12 @@
 //
 // One bad row never holds back the others: rows that have failed before are sent one by one,
 // after the batch of the others; and when a batch fails, its rows are retried one by one. A
-// row that fails on its own counts an attempt and is parked after maxAttempts. When nothing
-// gets through and the error is not the record's own (the broker is away), nothing is counted:
-// an outage never parks rows.
-import type { Producer } from "kafkajs";
+// row that fails on its own counts an attempt and is parked after maxAttempts. A failure is the
+// row's own when the error says so (the record is refused), or when rows of the same partition
+// got through in the same batch while this one did not. Otherwise the broker, or the row's
+// partition, is away (a leaderless partition while the others serve is a partial outage), and
+// nothing is counted: an outage, whole or partial, never parks rows.
+import type { Producer, RecordMetadata } from "kafkajs";
 import type postgres from "postgres";
 import { isTransientDbError } from "../../common/db-errors.ts";
 import { isRecordError } from "./kafka-errors.ts";
@@ -35,6 +37,8 @@ export interface Sender {
    * sequence numbers may be out of step with what the broker appended.
    */
   renew(error: unknown): Promise<SendBatch | null>;
+  /** The partition the producer placed this row's record on (`topic:partition`), if it did. */
+  partitionOf(row: OutboxRow): string | undefined;
 }
 
 export interface PublishOptions {
@@ -105,6 +109,10 @@ export async function publishBatch(
   if (rows.length === 0) return result;
   const deadline = Date.now() + opts.maxBatchMs;
   const sent: string[] = [];
+  const delivered = new Set<string>(); // partitions that took a record in this batch
+  const arrived = (metadata: RecordMetadata[] | undefined) => {
+    for (const m of metadata ?? []) delivered.add(`${m.topicName}:${m.partition}`);
+  };
   const failures: { row: OutboxRow; error: unknown }[] = [];
   const untried: OutboxRow[] = [];
   let producer = await sender.producer();
@@ -114,9 +122,11 @@ export async function publishBatch(
   if (producer && fresh.length > 0) {
     try {
       const batch = producer;
-      await observePublish(
-        fresh,
-        () => batch.sendBatch({ acks: -1, topicMessages: byTopic(fresh) }),
+      arrived(
+        await observePublish(
+          fresh,
+          () => batch.sendBatch({ acks: -1, topicMessages: byTopic(fresh) }),
+        ),
       );
       sent.push(...fresh.map((row) => row.id));
     } catch (error) {
@@ -135,9 +145,11 @@ export async function publishBatch(
     }
     try {
       const single = producer;
-      await observePublish(
-        [row],
-        () => single.sendBatch({ acks: -1, topicMessages: byTopic([row]) }),
+      arrived(
+        await observePublish(
+          [row],
+          () => single.sendBatch({ acks: -1, topicMessages: byTopic([row]) }),
+        ),
       );
       sent.push(row.id);
       brokerFailures = 0;
@@ -154,12 +166,13 @@ export async function publishBatch(
   // lease ends, so a transient error is worth a few quick retries.
   await withTransientRetries(() => markSent(sql, sent, token));
   result.sent = sent.length;
-  // A failure counts against the row when it is the record's own, or when other rows got
-  // through (so the broker was there). Otherwise the broker is away: give the rows back.
+  // A failure counts against the row when it is its own (see the top of this file); otherwise
+  // the row goes back uncounted, after a delay, and with nothing through the broker is away.
   let lastError: string | undefined;
+  const heldBack: OutboxRow[] = [];
   for (const { row, error } of failures) {
     lastError = errorMessage(error);
-    if (isRecordError(error) || sent.length > 0) {
+    if (isRowsOwnFailure(error, sender.partitionOf(row), delivered)) {
       result.failed++;
       const parked = await recordFailure(
         sql,
@@ -170,12 +183,14 @@ export async function publishBatch(
         opts.maxAttempts,
       );
       if (parked) result.parked++;
-    } else {
+    } else if (sent.length > 0) heldBack.push(row);
+    else {
       untried.push(row);
       result.unavailable = true;
     }
   }
   if (!producer) result.unavailable = true;
+  await release(sql, heldBack.map((row) => row.id), token, opts.unavailableDelayMs, lastError);
   await release(
     sql,
     untried.map((row) => row.id),
@@ -183,9 +198,21 @@ export async function publishBatch(
     result.unavailable ? opts.unavailableDelayMs : 0,
     result.unavailable ? lastError ?? "Kafka unreachable" : undefined,
   );
-  result.released = untried.length;
+  result.released = untried.length + heldBack.length;
   if (lastError !== undefined) result.error = lastError;
   return result;
+}
+
+/**
+ * Whether a failed send counts against the row: the record itself was refused, or its partition
+ * took other records in the same batch (so the partition was there and this row was not let in).
+ */
+export function isRowsOwnFailure(
+  error: unknown,
+  partition: string | undefined,
+  delivered: ReadonlySet<string>,
+): boolean {
+  return isRecordError(error) || (partition !== undefined && delivered.has(partition));
 }
 
 async function withTransientRetries(step: () => Promise<void>, attempts = 4): Promise<void> {

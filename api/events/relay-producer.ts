@@ -1,9 +1,29 @@
 // The relay's Kafka side: one idempotent producer, connected lazily and replaced after any
 // failure, plus the connection state that readiness reports.
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import type { ICustomPartitioner } from "kafkajs";
 import { kafkaLogCreator, type LogFn } from "../../common/events/kafka-log.ts";
 import { EVENT_TOPICS } from "../../common/events/registry.ts";
 import { errorMessage } from "./outbox-publish.ts";
+
+/** Where records were last placed, by topic and key; bounded (any entry may be re-learnt). */
+const MAX_PLACED = 10_000;
+
+/**
+ * The default (murmur2) partitioner, remembering where it put each key: a failed send does not
+ * say which partition refused it, and outbox-publish.ts needs to know (a partial outage).
+ */
+function rememberingPartitioner(placed: Map<string, number>): ICustomPartitioner {
+  return () => {
+    const partition = Partitioners.DefaultPartitioner();
+    return (args) => {
+      const chosen = partition(args);
+      if (placed.size >= MAX_PLACED) placed.clear();
+      placed.set(`${args.topic}:${String(args.message.key)}`, chosen);
+      return chosen;
+    };
+  };
+}
 
 export function createRelayProducer(opts: { brokers: string[]; clientId: string; log: LogFn }) {
   const { log } = opts;
@@ -20,6 +40,7 @@ export function createRelayProducer(opts: { brokers: string[]; clientId: string;
     retry,
   });
   const admin = kafka.admin();
+  const placed = new Map<string, number>();
   let producer: Producer | null = null;
   let connected = false;
   let lastOk = 0;
@@ -48,7 +69,7 @@ export function createRelayProducer(opts: { brokers: string[]; clientId: string;
       producer ??= kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: rememberingPartitioner(placed),
         retry,
       });
       try {
@@ -80,6 +101,11 @@ export function createRelayProducer(opts: { brokers: string[]; clientId: string;
       producer = null;
       await old?.disconnect().catch(() => {});
       return await self.ensure();
+    },
+    /** `topic:partition` of the last record sent with this key, if any was. */
+    partitionOf(topic: string, key: string): string | undefined {
+      const partition = placed.get(`${topic}:${key}`);
+      return partition === undefined ? undefined : `${topic}:${partition}`;
     },
     markOk() {
       lastOk = Date.now();

@@ -74,7 +74,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   };
   const lock = createLeaderLock(sql, opts.lockKey ?? OUTBOX_RELAY_LOCK_KEY);
   const kafka = createRelayProducer(opts);
-  const sender: Sender = { producer: () => kafka.ensure(), renew: (e) => kafka.renew(e) };
+  const sender: Sender = {
+    producer: () => kafka.ensure(),
+    renew: (e) => kafka.renew(e),
+    partitionOf: (row) => kafka.partitionOf(row.topic, row.record_key),
+  };
   const wake = createWaker();
   let leader = false;
   let counts: { pending: number; parked: number } | undefined;
@@ -149,14 +153,17 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       const info = await outboxCounts(sql);
       countedAt = Date.now();
       counts = { pending: info.pending, parked: info.parked };
-      // Due rows this drain did not get (locked by someone else): look again soon, and count
-      // again then, until they are gone.
-      contended = info.dueInMs !== null && info.dueInMs <= 0;
+      // Due rows this drain did not get: locked by someone else (look again soon, and count
+      // again then, until they are gone), unless a NOTIFY came during the drain. Then they are
+      // new rows, and the wake-up it left drains them at once; taking them for contention made
+      // a busy relay count after every drain of a steady stream.
+      const dueNow = info.dueInMs !== null && info.dueInMs <= 0;
+      contended = dueNow && !wake.kicked;
       if (contended) {
         nextDueAt = null;
         return CONTENDED_MS;
       }
-      nextDueAt = info.dueInMs === null ? null : countedAt + info.dueInMs;
+      nextDueAt = info.dueInMs === null || dueNow ? null : countedAt + info.dueInMs;
     }
     if (nextDueAt === null) return sweepIntervalMs;
     return Math.min(sweepIntervalMs, Math.max(0, nextDueAt - Date.now()));

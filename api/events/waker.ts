@@ -12,6 +12,10 @@ export function createWaker() {
     reset() {
       kicked = false;
     },
+    /** A kick came since the last reset: the next wait returns at once. */
+    get kicked() {
+      return kicked;
+    },
     async wait(ms: number) {
       if (kicked) return;
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -3,6 +3,10 @@
 // load balancer, so the per-dependency detail goes to the log instead. Readiness is down only
 // when PostgreSQL, the source of truth, is unreachable: without Redis the API serves from
 // PostgreSQL, and without Kafka orders still commit and wait in the outbox.
+//
+// The endpoint is public and not rate limited, so a flood of it must cost the service nothing
+// that matters: concurrent checks share one probe, its result is reused briefly, and the probe
+// queries PostgreSQL on a connection of its own, never on the relay's (README, "Separate pools").
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/openapi.ts";
 import type { AppDeps, DependencyStatus } from "../types.ts";
@@ -63,11 +67,39 @@ export async function readiness(checks: Record<string, Check>) {
   return { status, checks: report };
 }
 
-export function healthRouter({ sql, opsSql = sql, redis, log, readinessChecks = {} }: AppDeps) {
+type Report = Awaited<ReturnType<typeof readiness>>;
+
+/** How long a probe's result answers further checks. */
+export const READINESS_CACHE_MS = 1_000;
+
+/**
+ * Readiness for any number of concurrent callers: one probe at a time, whose result is reused
+ * for `cacheMs` after it finished. `onProbe` sees each fresh result once.
+ */
+export function sharedReadiness(
+  checks: Record<string, Check>,
+  { cacheMs = READINESS_CACHE_MS, onProbe = (_: Report) => {}, now = () => performance.now() } = {},
+): () => Promise<Report> {
+  let inFlight: Promise<Report> | null = null;
+  let last: { at: number; report: Report } | null = null;
+  return () => {
+    if (last && now() - last.at < cacheMs) return Promise.resolve(last.report);
+    inFlight ??= readiness(checks).then((report) => {
+      last = { at: now(), report };
+      onProbe(report);
+      return report;
+    }).finally(() => inFlight = null);
+    return inFlight;
+  };
+}
+
+export function healthRouter(
+  { sql, opsSql = sql, probeSql = opsSql, redis, log, readinessChecks = {} }: AppDeps,
+) {
   const router = createRouter();
   const checks: Record<string, Check> = {
     postgres: async () => {
-      await opsSql`select 1`; // its own pool: a busy request pool is not "PostgreSQL down"
+      await probeSql`select 1`; // its own pool: a busy request pool is not "PostgreSQL down"
       return { ok: true };
     },
     redis: async () => ((await redis.ping()) ? { ok: true } : { ok: false, detail: "no PONG" }),
@@ -76,10 +108,13 @@ export function healthRouter({ sql, opsSql = sql, redis, log, readinessChecks = 
 
   router.openapi(liveRoute, (c) => c.json({ status: "ok" as const }, 200));
 
+  const check = sharedReadiness(checks, {
+    onProbe: ({ status, checks: report }) =>
+      log(status === "ok" ? "debug" : "warning", "readiness", { status, checks: report }),
+  });
+
   router.openapi(readyRoute, async (c) => {
-    const { status, checks: report } = await readiness(checks);
-    if (status !== "ok") log("warning", "readiness", { status, checks: report });
-    else log("debug", "readiness", { status, checks: report });
+    const { status } = await check();
     c.header("Cache-Control", "no-store");
     return status === "down" ? c.json({ status }, 503) : c.json({ status }, 200);
   });

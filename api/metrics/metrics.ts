@@ -33,6 +33,11 @@ export const apiMetrics = {
     help: "Outbox events acknowledged by Kafka to this process's relay (counted at the ack).",
     registers,
   }),
+  relayPoolWaits: new Counter({
+    name: "outbox_relay_pool_waits_total",
+    help: "Relay queries that found every connection of the relay's pool busy (should stay 0).",
+    registers,
+  }),
   outboxPublishFailures: new Counter({
     name: "outbox_publish_failures_total",
     help: "Outbox events whose publish attempt failed (they stay pending and are retried).",

@@ -1,14 +1,13 @@
 // Bearer-token authentication: puts the verified caller on the context, or answers 401.
-// A token whose session was logged out (Redis key `revoked:sid:<sid>`, written by logout until
-// the access tokens expire) is refused too. That check normally arrives with the request's
-// single Redis round trip (hot-path.ts); only when it did not run for this session is Redis
-// asked here, and an unreachable Redis then lets the token through (logout could not have
-// written the key either).
+// A token whose session was logged out or revoked for reuse is refused too
+// (auth/session-revocation.ts). That check normally arrives with the request's single Redis
+// round trip (hot-path.ts); when it did not run for this session Redis is asked here, and when
+// Redis cannot tell (unreachable, or its list of revocations not known to be complete after a
+// restart) PostgreSQL, which holds every revocation, answers.
 import { createMiddleware } from "hono/factory";
-import { revokedSessionKey } from "../auth/session-revocation.ts";
+import type { Revocations } from "../auth/session-revocation.ts";
 import { InvalidTokenError, type Tokens } from "../auth/tokens.ts";
 import { ProblemError } from "../lib/problem.ts";
-import type { Redis } from "../redis.ts";
 import type { AppEnv } from "../types.ts";
 
 const INVALID_TOKEN = { "WWW-Authenticate": 'Bearer realm="order-service", error="invalid_token"' };
@@ -19,15 +18,8 @@ export function bearerToken(header: string | undefined): string | null {
   return match ? match[1] : null;
 }
 
-export function authenticate(tokens: Tokens, redis?: Redis) {
-  if (!tokens) throw new Error("authenticate: tokens are required");
-  async function askRedis(sid: string): Promise<boolean> {
-    if (!redis) return false;
-    return await redis.run((c) => c.exists(revokedSessionKey(sid))).then(
-      (n) => n === 1,
-      () => false,
-    );
-  }
+export function authenticate(tokens: Tokens, revocations: Pick<Revocations, "check">) {
+  if (!tokens || !revocations) throw new Error("authenticate: tokens and revocations are required");
   return createMiddleware<AppEnv>(async (c, next) => {
     const token = bearerToken(c.req.header("Authorization"));
     if (!token) throw new ProblemError(401, "A bearer access token is required.");
@@ -51,8 +43,7 @@ export function authenticate(tokens: Tokens, redis?: Redis) {
     }
     const sid = c.get("user").sid;
     const checked = c.get("prefetched")?.session;
-    const revoked = checked?.sid === sid ? checked.revoked === true : await askRedis(sid);
-    if (revoked) {
+    if (await revocations.check(sid, checked?.sid === sid ? checked.revoked : undefined)) {
       throw new ProblemError(401, "The access token was revoked by logout.", {}, INVALID_TOKEN);
     }
     await next();

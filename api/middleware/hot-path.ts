@@ -2,8 +2,9 @@
 // counter the request touches, checks the bearer token's session against the logout denylist
 // (`revoked:sid:<sid>`) and, for GET /orders/{id}, reads the cache entry. Handlers and
 // `authenticate` take those answers from the context instead of asking Redis again.
-// Redis down: the limits count per process (MemoryCounters), the denylist cannot be checked
-// (logout cannot write it either), and the cache is a miss, so the order comes from PostgreSQL.
+// Redis down: the limits count per process (MemoryCounters), the denylist is checked in
+// PostgreSQL instead (auth/session-revocation.ts), and the cache is a miss, so the order comes
+// from PostgreSQL. So is the denylist while Redis lacks `revoked:complete` (restarted empty).
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Log } from "../../common/logger.ts";
@@ -11,7 +12,7 @@ import { problemResponse } from "../lib/problem.ts";
 import { apiMetrics } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
 import type { AppEnv, Prefetched } from "../types.ts";
-import { revokedSessionKey } from "../auth/session-revocation.ts";
+import { REVOCATIONS_COMPLETE_KEY, revokedSessionKey } from "../auth/session-revocation.ts";
 import {
   type Count,
   type Counter,
@@ -22,9 +23,10 @@ import {
   verdict,
 } from "./rate-limit.ts";
 
-// KEYS: the counters, then the denylist key when ARGV[2] = "1", then the cache key when
-// ARGV[3] = "1". ARGV[1]: number of counters; then window ms and limit per counter.
-// Reply: hits and ms-to-reset per counter, then 1/0 for "revoked", then the cache value.
+// KEYS: the counters, then the denylist key and its completeness marker when ARGV[2] = "1",
+// then the cache key when ARGV[3] = "1". ARGV[1]: number of counters; then window ms and limit
+// per counter. Reply: hits and ms-to-reset per counter, then 1 / 0 / -1 for revoked / not /
+// unknown (the denylist is not known to be complete), then the cache value.
 const SCRIPT = `
 local n = tonumber(ARGV[1])
 local out = {}
@@ -48,6 +50,8 @@ local revoked = 0
 if ARGV[2] == '1' then
   k = k + 1
   revoked = redis.call('EXISTS', KEYS[k])
+  k = k + 1
+  if revoked == 0 and redis.call('EXISTS', KEYS[k]) == 0 then revoked = -1 end
 end
 out[2 * n + 1] = revoked
 if ARGV[3] == '1' then
@@ -96,7 +100,7 @@ export function createRoundTrip(opts: HotPathOptions) {
     const keys = counters.map((counter) => counter.key);
     const args = [String(counters.length), sid ? "1" : "0", cacheKey ? "1" : "0"];
     for (const { rule } of counters) args.push(String(rule.rate.windowMs), String(rule.rate.limit));
-    if (sid) keys.push(revokedSessionKey(sid));
+    if (sid) keys.push(revokedSessionKey(sid), REVOCATIONS_COMPLETE_KEY);
     if (cacheKey) keys.push(cacheKey);
     const reply = await script.run(keys, args) as (number | string | null)[];
     const counts: Count[] = counters.map((_, i) => ({
@@ -104,7 +108,10 @@ export function createRoundTrip(opts: HotPathOptions) {
       ttlMs: Number(reply[2 * i + 1]),
     }));
     const prefetched: Prefetched = {};
-    if (sid) prefetched.session = { sid, revoked: reply[2 * counters.length] === 1 };
+    if (sid) {
+      const revoked = reply[2 * counters.length];
+      prefetched.session = { sid, revoked: revoked === 1 ? true : revoked === 0 ? false : null };
+    }
     if (cacheKey) {
       const raw = reply[2 * counters.length + 1];
       prefetched.cache = { key: cacheKey, raw: typeof raw === "string" ? raw : null };

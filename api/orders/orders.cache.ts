@@ -4,6 +4,7 @@
 import type { Log } from "../../common/logger.ts";
 import { countCacheRead } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
+import { writeAcknowledged } from "../redis-acknowledged.ts";
 import type { Prefetched } from "../types.ts";
 import type { Order } from "./orders.model.ts";
 
@@ -32,16 +33,25 @@ export interface CachedOrder {
 export interface OrderCache {
   /** The cached order; `prefetched` is what the request's round trip already read, if any. */
   get(id: string, prefetched?: Prefetched["cache"]): Promise<CachedOrder | null>;
+  /** A fill (a read or a new order): best effort, since a lost fill leaves no entry older than
+   * the row behind (a change's own entry is `publish`ed). */
   put(entry: VersionedOrder): Promise<void>;
-  close(): void;
+  /** A changed order's entry, sent even in redis.ts's fail-fast window and retried while the
+   * request can wait: true once Redis acknowledged it (redis-acknowledged.ts). */
+  publish(entry: VersionedOrder): Promise<boolean>;
+  /** Writes the committed row again (or drops the entry of a row that is gone); rejects while
+   * Redis does not answer. For the repair of changes not acknowledged (cache-repairs.ts). */
+  repair(id: string): Promise<void>;
 }
 
 const PREFIX = "order:";
 export const cacheKey = (id: string) => PREFIX + id;
 
-// Case-sensitive like the routes: `/Orders/<id>` is no order's path.
+// Matched against the path as the app reads it, after Hono (strict: false) has dropped one
+// trailing slash: a slash still there is `/orders/<id>//`, which no route answers. Case-sensitive
+// like the routes: `/Orders/<id>` is no order's path.
 const ORDER_PATH =
-  /^\/orders\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/?$/;
+  /^\/orders\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 
 /** The cache key a GET of this path reads, so it can travel with the request's round trip. */
 export function orderCacheKeyFor(path: string): string | null {
@@ -73,40 +83,21 @@ export function parseCachedEntry(raw: string): CachedOrder {
   return { json, creatorId, version };
 }
 
-/**
- * `reload` fetches the committed row again; it is used to repair entries whose update failed
- * while Redis was unreachable, once Redis answers again.
- */
+/** `reload` fetches the committed row again, for `repair`. */
 export function createOrderCache(opts: {
   redis: Redis;
   ttlSeconds: number;
   log: Log;
   reload: (id: string) => Promise<VersionedOrder | null>;
-  retryIntervalMs?: number;
 }): OrderCache {
   const { redis, ttlSeconds, log } = opts;
-  const toRepair = new Set<string>();
   const putIfNewer = redisScript(redis, PUT_IF_NEWER);
 
-  async function write(entry: VersionedOrder) {
-    await putIfNewer.run(
-      [cacheKey(entry.order.id)],
-      [String(entry.version), JSON.stringify(entry.order), String(ttlSeconds)],
-    );
-  }
-
-  const timer = setInterval(async () => {
-    for (const id of [...toRepair]) {
-      try {
-        const entry = await opts.reload(id);
-        if (entry) await write(entry);
-        else await redis.run((c) => c.del(cacheKey(id)));
-        toRepair.delete(id);
-      } catch {
-        return; // still down; try again next tick
-      }
-    }
-  }, opts.retryIntervalMs ?? 1_000);
+  const args = (entry: VersionedOrder) => [
+    String(entry.version),
+    JSON.stringify(entry.order),
+    String(ttlSeconds),
+  ];
 
   return {
     async get(id, prefetched) {
@@ -125,13 +116,19 @@ export function createOrderCache(opts: {
     },
     async put(entry) {
       try {
-        await write(entry);
+        await putIfNewer.run([cacheKey(entry.order.id)], args(entry));
       } catch (error) {
-        // The entry may now be stale: repair it as soon as Redis is back.
-        if (toRepair.size < 100_000) toRepair.add(entry.order.id);
-        log("debug", "cache write failed; will repair", { error: String(error) });
+        log("debug", "cache fill failed", { error: String(error) });
       }
     },
-    close: () => clearInterval(timer),
+    publish(entry) {
+      const key = cacheKey(entry.order.id);
+      return writeAcknowledged(redis, () => putIfNewer.run([key], args(entry), { send: true }));
+    },
+    async repair(id) {
+      const entry = await opts.reload(id);
+      if (entry) await putIfNewer.run([cacheKey(id)], args(entry), { send: true });
+      else await redis.send((c) => c.del(cacheKey(id)));
+    },
   };
 }

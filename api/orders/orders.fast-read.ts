@@ -72,8 +72,8 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
       const c = new Context<AppEnv>(request, { env: env ?? {}, path });
       trip = await roundTrip.perform(c, claims.sid);
       const entry = trip?.prefetched.cache;
-      // The session checked is the token's (its sid was handed in): refused, or unknown with
-      // Redis down, is the app's to answer.
+      // The session checked is the token's (its sid was handed in): refused, or unknown (Redis
+      // down, or its denylist not known complete), is the app's to answer from PostgreSQL.
       if (!trip || trip.prefetched.session?.revoked !== false || !entry?.raw) {
         return handOver();
       }

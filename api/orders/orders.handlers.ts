@@ -3,6 +3,7 @@ import { createRouter } from "../lib/openapi.ts";
 import { currentTraceparent } from "../../common/tracing.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { authenticate } from "../middleware/authenticate.ts";
+import { publishChange } from "./cache-repairs.ts";
 import { createOrder } from "./orders.create.ts";
 import { changeStatus, findOrder } from "./orders.repo.ts";
 import { createCursors, CursorError, cursorKey, type CursorPosition } from "./orders.cursor.ts";
@@ -20,10 +21,10 @@ import { etagOf, ifNoneMatchHits } from "./orders.etag.ts";
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 
-export function ordersRouter({ sql, cache, tokens, redis, config }: AppDeps) {
+export function ordersRouter({ sql, cache, tokens, revocations, log, config }: AppDeps) {
   const router = createRouter();
-  router.use("/orders/*", authenticate(tokens, redis));
-  router.use("/orders", authenticate(tokens, redis));
+  router.use("/orders/*", authenticate(tokens, revocations));
+  router.use("/orders", authenticate(tokens, revocations));
 
   router.openapi(createOrderRoute, async (c) => {
     const body = c.req.valid("json");
@@ -96,8 +97,10 @@ export function ordersRouter({ sql, cache, tokens, redis, config }: AppDeps) {
         { allowed: [...result.allowed] },
       );
     }
-    // Only after the commit: the cache never holds a value that was rolled back.
-    if (result.changed) await cache.put(result.entry);
+    // Only after the commit: the cache never holds a value that was rolled back. The change
+    // is in Redis before the 200 unless Redis cannot acknowledge it in time; then its durable
+    // record is pushed by the repair (docs/security.md, "Redis writes under partial failure").
+    if (result.changed) await publishChange({ sql, cache, log }, result.entry, result.repairId);
     return c.json(result.entry.order, 200, { ETag: etagOf(result.entry.version) });
   });
 

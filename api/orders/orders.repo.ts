@@ -8,6 +8,7 @@ import { enqueue } from "../../common/events/enqueue.ts";
 import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
+import { queueCacheRepair } from "./cache-repairs.ts";
 import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts";
 import { etagOf, ifMatchPasses } from "./orders.etag.ts";
 
@@ -88,7 +89,8 @@ export type StatusChange =
   | { kind: "not_found" }
   | { kind: "precondition_failed"; etag: string }
   | { kind: "conflict"; from: OrderStatus; allowed: readonly OrderStatus[] }
-  | { kind: "ok"; entry: VersionedOrder; changed: boolean };
+  | { kind: "ok"; entry: VersionedOrder; changed: false }
+  | { kind: "ok"; entry: VersionedOrder; changed: true; repairId: string };
 
 /**
  * Moves an order along the status machine; the row lock makes concurrent moves serialise, so of
@@ -143,6 +145,14 @@ export function changeStatus(
       })
     })
       select * from u`;
-    return { kind: "ok", entry: { order: toOrder(row), version: row.version }, changed: true };
+    // Recorded with the change: its cache entry is repaired even if this process never
+    // gets it to Redis (cache-repairs.ts).
+    const repairId = await queueCacheRepair(tx, input.id);
+    return {
+      kind: "ok",
+      entry: { order: toOrder(row), version: row.version },
+      changed: true,
+      repairId,
+    };
   });
 }

@@ -2,6 +2,7 @@
 // (started with `deno task start`'s own flags) or a worker (`bun worker/main.ts`). A slot
 // remembers every exit and whether the harness caused it, so the report can tell a process
 // that died by itself from one the fault killed on purpose.
+import { apiEnv, startTaskArgs } from "../lib/api-process.ts";
 import { freePort, type Service, spawnService, waitForHttp } from "../lib/proc.ts";
 import { ROOT, services, settings } from "./env.ts";
 
@@ -63,13 +64,6 @@ export class Slot {
   }
 }
 
-function startTaskArgs(): string[] {
-  const task: string = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.start;
-  const [deno, ...args] = task.split(/\s+/);
-  if (deno !== "deno" || !args.includes("api/main.ts")) throw new Error(`odd start task: ${task}`);
-  return args.map((arg) => arg === "api/main.ts" ? `${ROOT}api/main.ts` : arg);
-}
-
 /** An API process as `deno task start` runs it, with cheap bcrypt and a huge rate limit. */
 export function apiSlot(name: string, secret: string, extraEnv: Record<string, string> = {}) {
   const port = freePort();
@@ -81,19 +75,12 @@ export function apiSlot(name: string, secret: string, extraEnv: Record<string, s
       cmd: Deno.execPath(),
       args: startTaskArgs(),
       env: {
-        APP_ENV: "test",
-        HOST: "127.0.0.1",
-        PORT: String(port),
+        ...apiEnv({ port, secret, rateLimit: "1000000/minute" }),
         DATABASE_URL: services.databaseUrl,
         REDIS_URL: services.redisUrl,
         KAFKA_BROKERS: services.brokers.join(","),
-        JWT_SECRET_KEY: secret,
         BCRYPT_COST: "4",
         PASSWORD_HASH_WORKERS: "1",
-        SLOWAPI_RATELIMIT: "1000000/minute",
-        LOGIN_RATELIMIT: "1000000/minute",
-        LOGIN_ACCOUNT_RATELIMIT: "1000000/minute",
-        REGISTER_RATELIMIT: "1000000/minute",
         METRICS_PORT: String(metricsPort),
         LOGGING_LVL: "WARNING",
         // A poison outbox row is parked after 3 failed attempts (seconds, not minutes).

@@ -1,5 +1,6 @@
 // Starts the servers under test as separate processes: the bare Hono hello world and the API
 // (with the production start task's flags). Every started service is stopped by bench/run.ts.
+import { apiEnv, startTaskArgs } from "../lib/api-process.ts";
 import { freePort, randomSecret, type Service, spawnService, waitForHttp } from "../lib/proc.ts";
 import { root, settings } from "./config.ts";
 
@@ -19,15 +20,6 @@ export async function startHello(): Promise<{ service: Service; url: string }> {
   return { service, url };
 }
 
-function startTaskArgs(): string[] {
-  const task: string = JSON.parse(Deno.readTextFileSync("deno.json")).tasks.start;
-  const [deno, ...args] = task.split(/\s+/);
-  if (deno !== "deno" || !args.includes("api/main.ts")) {
-    throw new Error(`unexpected start task: ${task}`);
-  }
-  return args;
-}
-
 // One secret for every API process of the run, so a token works on each of them.
 const secret = randomSecret();
 
@@ -42,15 +34,8 @@ export async function startApi(
     // The production start task's own flags, so the numbers describe `deno task start`.
     args: startTaskArgs(),
     env: {
-      APP_ENV: "test",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      JWT_SECRET_KEY: secret,
+      ...apiEnv({ port, secret, rateLimit: settings.apiRateLimit }),
       BCRYPT_COST: String(settings.bcryptCost),
-      SLOWAPI_RATELIMIT: settings.apiRateLimit,
-      LOGIN_RATELIMIT: settings.apiRateLimit,
-      LOGIN_ACCOUNT_RATELIMIT: settings.apiRateLimit,
-      REGISTER_RATELIMIT: settings.apiRateLimit,
       LOGGING_LVL: settings.apiLogLevel,
       // Seeding registers users in parallel and (e)/(f) queue 8 logins on the hash workers: on a
       // busy machine that is longer than the default deadline, which is not what is measured.

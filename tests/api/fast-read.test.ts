@@ -187,32 +187,50 @@ test("the fast read answers a cached own order itself and hands a foreign one ov
     const [owner, stranger] = await Promise.all([t.user("o"), t.user("s")]);
     const order = await t.order(owner.token);
     strictEqual((await t.get(`/orders/${order.id}`, owner.token)).status, 200); // cached
+    // The bare app, as createApp wraps it: a hand-over must not meet a second fast read.
+    const bare = createApp(t.deps, { fastRead: false });
     const handedOver: (RoundTrip | undefined)[] = [];
+    let roundTrips = 0;
+    const roundTrip = requestRoundTrip(t.deps);
     const fetch = withFastRead((request, env) => {
       handedOver.push(env?.roundTrip);
-      return t.app.fetch(request, env);
+      return bare.fetch(request, env);
     }, {
       tokens: t.deps.tokens,
-      roundTrip: requestRoundTrip(t.deps),
+      roundTrip: { perform: (...args) => (roundTrips++, roundTrip.perform(...args)) },
       record: null,
       access: () => {},
       log: () => {},
-      getPath: t.app.getPath,
+      getPath: bare.getPath,
       enabled: true,
     });
+    const ip = uniqueIp();
     const ask = (token: string) =>
       fetch(
         new Request(`http://localhost/orders/${order.id}`, {
           headers: { Authorization: `Bearer ${token}` },
         }),
-        { remoteAddr: { hostname: uniqueIp() } },
+        { remoteAddr: { hostname: ip } },
       );
+    const hitsBefore = await cacheHits();
     const own = await ask(owner.token);
     deepStrictEqual(await own.json(), order);
     strictEqual(handedOver.length, 0, "answered without the app");
-    await expectProblem(await ask(stranger.token), 404);
+    strictEqual(roundTrips, 1);
+    strictEqual(await cacheHits(), hitsBefore + 1);
+    const remaining = Number(own.headers.get("ratelimit-remaining"));
+
+    const foreign = await ask(stranger.token);
+    await expectProblem(foreign, 404);
     strictEqual(handedOver.length, 1);
     ok(handedOver[0]?.prefetched.cache?.raw, "with the round trip it made");
+    strictEqual(roundTrips, 2, "one round trip per request");
+    strictEqual(await cacheHits(), hitsBefore + 2, "the foreign read counted once");
+    strictEqual(
+      Number(foreign.headers.get("ratelimit-remaining")),
+      remaining - 1,
+      "the hand-over counted once against the limit",
+    );
   } finally {
     await t.close();
   }

@@ -35,6 +35,28 @@ test("purgeExpired deletes old sent outbox rows, stale idempotency keys and dead
   strictEqual((await sql`select 1 from orders where id in (${old.id}, ${kept.id})`).length, 2);
 });
 
+test("purgeExpired deletes a session revocation once its access tokens have expired", async () => {
+  const sid = (token: string) =>
+    JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sid as string;
+  const [ended, live] = [await t.user("purge-ended"), await t.user("purge-live")];
+  for (const u of [ended, live]) {
+    const res = await t.request("/auth/logout", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${u.token}` },
+    });
+    strictEqual(res.status, 204);
+  }
+  const sql = t.deps.sql;
+  await sql`update session_revocations set expires_at = now() - interval '1 second'
+    where sid = ${sid(ended.token)}`;
+
+  await purgeExpired(sql);
+
+  const left = await sql<{ sid: string }[]>`select sid from session_revocations
+    where sid in (${sid(ended.token)}, ${sid(live.token)})`;
+  deepStrictEqual(left.map((row) => row.sid), [sid(live.token)]);
+});
+
 /** Old published outbox rows, tagged so the test finds its own. */
 async function insertExpired(tag: string, count: number) {
   const sql = t.deps.sql;

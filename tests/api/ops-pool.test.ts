@@ -1,5 +1,6 @@
-// Readiness (like the outbox relay and its leader lock) uses the ops pool, so a request pool
-// exhausted by slow queries does not make the API look like PostgreSQL is down.
+// Readiness probes PostgreSQL on a connection of its own (as the outbox relay uses a pool of its
+// own), so a request pool exhausted by slow queries does not make the API look like PostgreSQL
+// is down.
 import { notStrictEqual, strictEqual } from "node:assert/strict";
 import { createApp } from "../../api/app.ts";
 import { createDeps } from "../../api/deps.ts";

@@ -69,6 +69,12 @@ test("logout puts the session on the Redis denylist for one access-token lifetim
   await expectProblem(await refresh(u.refresh), 401);
   // The per-request denylist check (api/middleware) ends the access token at once.
   await expectProblem(await t.get("/auth/me", u.token), 401);
+  // Kept in PostgreSQL too, for one access-token lifetime, and marked as acknowledged by Redis.
+  const [row] = await t.deps.sql<{ lifetime: number; pushed: boolean }[]>`
+    select extract(epoch from expires_at - revoked_at)::int as lifetime,
+      pushed_at is not null as pushed
+    from session_revocations where sid = ${sid}`;
+  deepStrictEqual(row, { lifetime: t.config.jwt.accessTtlSeconds, pushed: true });
 });
 
 test("refresh-token reuse also puts the session on the denylist", async () => {
@@ -80,7 +86,7 @@ test("refresh-token reuse also puts the session on the denylist", async () => {
   strictEqual(await t.deps.redis.run((c) => c.get(revokedSessionKey(claims(u.token).sid))), "1");
 });
 
-test("with Redis down, logout still answers 204 and revokes the refresh family", async () => {
+test("with Redis down, logout still answers 204 and ends the refresh family and the access token", async () => {
   // Nothing listens on port 1: every Redis command fails at once.
   const down = createTestApp({ REDIS_URL: "redis://127.0.0.1:1/0" });
   try {
@@ -91,6 +97,8 @@ test("with Redis down, logout still answers 204 and revokes the refresh family",
     });
     strictEqual(res.status, 204);
     strictEqual(await liveTokens(claims(u.token).sid), 0);
+    // The access token ends too: with Redis unreachable, PostgreSQL answers the check.
+    await expectProblem(await down.get("/auth/me", u.token), 401);
     await expectProblem(
       await down.form("/auth/token", { grant_type: "refresh_token", refresh_token: u.refresh }),
       401,

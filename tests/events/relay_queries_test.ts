@@ -86,6 +86,7 @@ Deno.test(
         return Promise.resolve({ sendBatch: () => Promise.reject(new Error("must not send")) });
       },
       renew: () => Promise.resolve(null),
+      partitionOf: () => undefined,
     };
     let ids: string[] = [];
     const heard: string[] = [];

@@ -54,6 +54,66 @@ Deno.test("Bun: a frozen-lockfile install applies the patch and the process surv
   }
 });
 
+Deno.test("Bun: `bun run worker` in a checkout without node_modules runs on the patched driver", async () => {
+  // Without worker/start.ts, Bun auto-installs into its global cache, unpatched, and the worker
+  // logs "postgres.js is not patched" (worker/driver-install.ts).
+  const dir = await Deno.makeTempDir({ prefix: "bun-worker-start-" });
+  try {
+    for (const file of ["package.json", "bun.lock"]) {
+      await Deno.copyFile(`${REPO_ROOT}${file}`, `${dir}/${file}`);
+    }
+    for (const folder of ["patches", "worker", "common"]) {
+      await new Deno.Command("cp", { args: ["-r", `${REPO_ROOT}${folder}`, `${dir}/`] }).output();
+    }
+    const env = {
+      ...testEnv(),
+      PATH: Deno.env.get("PATH")!,
+      HOME: Deno.env.get("HOME") ?? "/tmp",
+      KAFKA_GROUP_ID: `driver-start-${crypto.randomUUID()}`,
+      WORKER_HEALTH_PORT: "0",
+      LOGGING_LVL: "INFO", // "worker consuming" is an info line
+    };
+    const start = async () => {
+      const worker = new Deno.Command(bunPath(), {
+        args: ["run", "worker"],
+        cwd: dir,
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let log = "";
+      const reader = worker.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      // A worker that never says it consumes is killed, which ends the stream and the loop.
+      const giveUp = setTimeout(() => worker.kill("SIGKILL"), 120_000);
+      while (!log.includes("worker consuming")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        log += value;
+      }
+      clearTimeout(giveUp);
+      try {
+        worker.kill("SIGTERM");
+      } catch { /* already gone: the assertions below say why */ }
+      const [status, stderr] = await Promise.all([
+        worker.status,
+        new Response(worker.stderr).text(),
+        reader.cancel(),
+      ]);
+      return { log, stderr, code: status.code };
+    };
+    for (const run of ["first start (installs)", "second start"]) {
+      const { log, stderr, code } = await start();
+      ok(log.includes("worker consuming"), `${run}: the worker started:\n${log}\n${stderr}`);
+      ok(!log.includes("not patched"), `${run}: ${log}`);
+      strictEqual(code, 0, `${run}: stopped cleanly on SIGTERM\n${stderr}`);
+    }
+    const source = await Deno.readTextFile(`${dir}/node_modules/postgres/src/connection.js`);
+    ok(source.includes("order-service patch"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("Deno's node_modules copy is patched, and Deno's global npm cache is not", async () => {
   const check = await runChild(Deno.execPath(), [
     "run",

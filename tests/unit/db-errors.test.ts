@@ -103,6 +103,10 @@ Deno.test("wrapped errors are looked through; programming errors are not transie
     isTransientDbError(new AggregateError([clientError("ECONNREFUSED")], "all addresses failed")),
     true,
   );
+  strictEqual(isTransientDbError({ cause: { code: "EAI_AGAIN" } }), true, "a plain object's cause");
+  // Deno's own socket errors carry errno or a class, not a code.
+  strictEqual(isTransientDbError({ errno: "ECONNREFUSED" }), true);
+  strictEqual(isTransientDbError(new Deno.errors.ConnectionRefused("refused")), true);
   strictEqual(isTransientDbError(new TypeError("x is undefined")), false);
   strictEqual(isTransientDbError(clientError("UNDEFINED_VALUE")), false); // postgres.js, a bug
   strictEqual(isTransientDbError("a string"), false);

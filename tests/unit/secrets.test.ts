@@ -4,7 +4,7 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { parseEnv } from "node:util";
 import { parseConfig } from "../../api/config.ts";
-import { entropyBits, secretProblem } from "../../api/auth/secret-strength.ts";
+import { entropyBits, secretProblem } from "../../api/config/secret-strength.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const BASE = {
@@ -35,7 +35,7 @@ Deno.test("every JWT secret written in the repository is refused outside develop
   const found = await secretsInRepository();
   ok(found.size >= 3, `the scan found too little: ${[...found.keys()]}`);
   const accepted = [...found].filter(([secret]) => !secretProblem(secret));
-  deepStrictEqual(accepted, [], "add these to KNOWN_SECRETS in api/auth/secret-strength.ts");
+  deepStrictEqual(accepted, [], "add these to KNOWN_SECRETS in api/config/secret-strength.ts");
 });
 
 Deno.test(".env.example's secret is an obvious placeholder that production refuses", () => {

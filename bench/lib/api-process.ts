@@ -1,0 +1,28 @@
+// How the bench and the fault suite start the API: `deno task start`'s own command line (so
+// the numbers describe it), on loopback, with rate limits raised out of the way but still
+// counted in Redis. Each caller adds what it measures differently.
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** deno.json's start task's arguments, with the entry point as an absolute path. */
+export function startTaskArgs(): string[] {
+  const task: string = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.start;
+  const [deno, ...args] = task.split(/\s+/);
+  if (deno !== "deno" || !args.includes("api/main.ts")) throw new Error(`odd start task: ${task}`);
+  return args.map((arg) => arg === "api/main.ts" ? `${ROOT}api/main.ts` : arg);
+}
+
+/** The environment every such API gets; `rateLimit` applies to every limit. */
+export function apiEnv(
+  { port, secret, rateLimit }: { port: number; secret: string; rateLimit: string },
+): Record<string, string> {
+  return {
+    APP_ENV: "test",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    JWT_SECRET_KEY: secret,
+    SLOWAPI_RATELIMIT: rateLimit,
+    LOGIN_RATELIMIT: rateLimit,
+    LOGIN_ACCOUNT_RATELIMIT: rateLimit,
+    REGISTER_RATELIMIT: rateLimit,
+  };
+}
