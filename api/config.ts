@@ -36,7 +36,6 @@ const Fields = z.object({
   OUTBOX_SWEEP_INTERVAL_MS: positiveInt(5000),
   OUTBOX_BATCH_SIZE: positiveInt(100),
   OUTBOX_MAX_ATTEMPTS: positiveInt(10),
-  PROCESSED_EVENTS_RETENTION_DAYS: positiveInt(14),
   JWT_SECRET_KEY: z.string().min(1),
   JWT_HASHING_ALGORITHM: z.literal("HS256").default("HS256"),
   JWT_ISSUER: z.string().min(1).default("order-service"),
@@ -143,7 +142,6 @@ export function parseConfig(env: RawEnv) {
       batchSize: e.OUTBOX_BATCH_SIZE,
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     },
-    processedEventsRetentionDays: e.PROCESSED_EVENTS_RETENTION_DAYS,
     jwt: {
       secret: e.JWT_SECRET_KEY,
       issuer: e.JWT_ISSUER,

@@ -79,8 +79,6 @@ async function shutdown(signal: string) {
   Deno.exit(0);
 }
 await relay.start();
-const stopHousekeeping = startHousekeeping(deps.sql, log, {
-  retention: { processedEventsDays: config.processedEventsRetentionDays },
-});
+const stopHousekeeping = startHousekeeping(deps.sql, log);
 Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));

@@ -23,6 +23,9 @@ const EnvSchema = z.object({
   WORKER_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8010),
   WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
+  // Keep longer than the topics' retention (worker/housekeeping.ts).
+  PROCESSED_EVENTS_RETENTION_DAYS: positiveInt(14),
+  WORKER_HOUSEKEEPING_INTERVAL_MS: positiveInt(10 * 60_000),
   // Traces go to <endpoint>/v1/traces over OTLP/HTTP (JSON); unset, tracing is off.
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   LOGGING_LVL: z.string().default("INFO").transform((v) => v.toLowerCase()).pipe(
@@ -53,6 +56,8 @@ export function parseWorkerConfig(env: RawEnv) {
     maxRetries: e.WORKER_MAX_RETRIES,
     healthPort: e.WORKER_HEALTH_PORT,
     shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
+    processedEventsRetentionDays: e.PROCESSED_EVENTS_RETENTION_DAYS,
+    housekeepingIntervalMs: e.WORKER_HOUSEKEEPING_INTERVAL_MS,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     logLevel: e.LOGGING_LVL === "warn"
       ? "warning"

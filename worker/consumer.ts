@@ -4,7 +4,7 @@
 // records, so a commit never passes a record that has not been handled; a crash means
 // redelivery, which processed_events makes harmless.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
-import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../common/events/order-created.ts";
+import { EVENT_TOPICS, topicNamed } from "../common/events/registry.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
 import { deadLetterHeaders } from "../common/events/dead-letter.ts";
 import { type Handler, Interrupted, type Outcome } from "./handle.ts";
@@ -67,7 +67,7 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
     // A group with no committed offset (a first deploy, a new KAFKA_GROUP_ID) starts at the
     // beginning of the topic, not at its end: records produced before the group's first join
     // are processed too. Events already processed are skipped via processed_events.
-    await consumer.subscribe({ topics: [ORDER_TOPIC], fromBeginning: true });
+    await consumer.subscribe({ topics: EVENT_TOPICS.map((t) => t.name), fromBeginning: true });
     await consumer.run({
       eachBatchAutoResolve: false,
       // Resolved offsets are committed at least every second while a long batch runs.
@@ -77,16 +77,22 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
     });
   }
 
-  /** Sends a record that cannot be processed to the DLQ: original bytes plus the error. */
-  async function deadLetter(partition: number, message: KafkaMessage, outcome: Outcome) {
+  /** Sends a record that cannot be processed to its topic's DLQ: original bytes plus the error. */
+  async function deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    outcome: Outcome,
+  ) {
     if (outcome.kind !== "dead-letter") return;
     await dlqProducer.send({
-      topic: ORDER_DLQ_TOPIC,
+      topic: topicNamed(topic)!.dlq,
       acks: -1,
       messages: [{
         key: message.key,
         value: message.value,
         headers: deadLetterHeaders(message.headers, {
+          topic,
           reason: outcome.reason,
           error: outcome.error,
           partition,
@@ -95,6 +101,7 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       }],
     });
     log("warning", "record sent to the DLQ", {
+      topic,
       partition,
       offset: message.offset,
       reason: outcome.reason,
@@ -159,7 +166,7 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       }
       // If the DLQ is unreachable this throws: the record stays unresolved and the batch
       // is fetched again, rather than skipping a record silently.
-      await deadLetter(batch.partition, message, outcome);
+      await deadLetter(batch.topic, batch.partition, message, outcome);
       log("debug", "record handled", {
         partition: batch.partition,
         offset: message.offset,
@@ -170,7 +177,7 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       done[index] = true;
       while (next < messages.length && done[next]) resolveOffset(messages[next++].offset);
       const nextOffset = messages[next]?.offset ?? String(Number(messages.at(-1)!.offset) + 1);
-      recordLag(batch.partition, batch.highWatermark, nextOffset);
+      recordLag(batch.topic, batch.partition, batch.highWatermark, nextOffset);
       await heartbeat();
       await commitOffsetsIfNecessary();
     }

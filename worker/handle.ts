@@ -1,4 +1,5 @@
-// Handles one `new_order` record: validation with the shared contract, then the effect.
+// Handles one record of a registered topic: validation against the event registry
+// (common/events/registry.ts), then the handler of its type (worker/handlers.ts) and the effect.
 //
 // The effect is the row in processed_events (event id primary key): it is written exactly once
 // per event, however often the record is delivered. No connection or transaction is held
@@ -16,11 +17,13 @@
 // `maxRetries` times, then dead-lettered.
 import type postgres from "postgres";
 import { classifyDbError, type DbErrorKind } from "../common/db-errors.ts";
-import { OrderCreatedValue, parseOrderCreatedHeaders } from "../common/events/order-created.ts";
+import { eventNamed, parseRecord } from "../common/events/registry.ts";
+import { decodeHeaders } from "../common/events/headers.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
 import type { DeadLetterReason } from "../common/events/dead-letter.ts";
 import { workerMetrics } from "./metrics.ts";
 import { createPause, type Pause } from "./pause.ts";
+import { orderIdOf } from "./handlers.ts";
 
 export interface InputRecord {
   topic: string;
@@ -30,9 +33,10 @@ export interface InputRecord {
   headers?: Record<string, unknown>;
 }
 
+/** `eventType` is the registered type, or null for a record whose type is not known. */
 export type Outcome =
-  | { kind: "processed" | "duplicate"; eventId: string; orderId: string }
-  | { kind: "dead-letter"; reason: DeadLetterReason; error: string };
+  | { kind: "processed" | "duplicate"; eventType: string; eventId: string; orderId: string }
+  | { kind: "dead-letter"; eventType: string | null; reason: DeadLetterReason; error: string };
 
 /** What the consumer tells a record that is waiting out a database outage. */
 export interface HandleContext {
@@ -130,24 +134,17 @@ export function createHandler(deps: HandlerDeps) {
   }
 
   return async function handle(record: InputRecord, ctx = always): Promise<Outcome> {
-    const headers = parseOrderCreatedHeaders(record.headers);
-    if (!headers.success) {
-      return { kind: "dead-letter", reason: "invalid-headers", error: headers.error.message };
+    const parsed = parseRecord(record);
+    if (!parsed.ok) {
+      const { reason, error } = parsed;
+      return { kind: "dead-letter", eventType: knownType(record), reason, error };
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(record.value ?? new Uint8Array()));
-    } catch (error) {
-      return { kind: "dead-letter", reason: "invalid-json", error: String(error) };
-    }
-    const order = OrderCreatedValue.safeParse(json);
-    if (!order.success) {
-      return { kind: "dead-letter", reason: "invalid-schema", error: order.error.message };
-    }
-    const eventId = headers.data["event-id"];
-    const orderId = order.data.id;
+    const { eventId, event } = parsed;
+    const eventType = event.type;
+    const orderId = orderIdOf(event, parsed.value);
     const exhausted = (error: string): Outcome => ({
       kind: "dead-letter",
+      eventType,
       reason: "retries-exhausted",
       error,
     });
@@ -162,7 +159,7 @@ export function createHandler(deps: HandlerDeps) {
         ctx,
       );
       if ("error" in seen) return exhausted(seen.error);
-      if (seen.value) return { kind: "duplicate", eventId, orderId };
+      if (seen.value) return { kind: "duplicate", eventType, eventId, orderId };
       // Stand-in for the downstream call, done with no connection held.
       await sleep(deps.simulatedWorkMs);
     }
@@ -178,8 +175,14 @@ export function createHandler(deps: HandlerDeps) {
       ctx,
     );
     if ("error" in inserted) return exhausted(inserted.error);
-    return { kind: inserted.value ? "processed" : "duplicate", eventId, orderId };
+    return { kind: inserted.value ? "processed" : "duplicate", eventType, eventId, orderId };
   };
 }
 
 export type Handler = ReturnType<typeof createHandler>;
+
+/** The event type of a record that failed validation, if its header names a registered one. */
+function knownType(record: InputRecord): string | null {
+  const type = decodeHeaders(record.headers)["event-type"];
+  return type !== undefined && eventNamed(type) ? type : null;
+}

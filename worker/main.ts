@@ -1,4 +1,5 @@
-// The order worker (SPEC §5): `bun run worker`. Consumes `new_order` in a consumer group,
+// The order worker (SPEC §5): `bun run worker`. Consumes the registry's topics (new_order,
+// order_events: common/events/registry.ts) in a consumer group, purges old processed_events,
 // records each event once in processed_events, dead-letters what cannot be processed, serves
 // GET /internal/alive and /internal/ready, pauses while the database cannot serve it
 // (worker/pause.ts), and on SIGTERM/SIGINT finishes in-flight work, commits and leaves.
@@ -11,6 +12,7 @@ import { createOrderConsumer } from "./consumer.ts";
 import { createWorkerSql } from "./db.ts";
 import { createHandler } from "./handle.ts";
 import { startHealthServer } from "./health.ts";
+import { startWorkerHousekeeping } from "./housekeeping.ts";
 import { createPause } from "./pause.ts";
 import { startDefaultMetrics } from "./metrics.ts";
 import { instrumentHandler, startTracing } from "./tracing.ts";
@@ -72,6 +74,11 @@ const health = await startHealthServer(config.healthPort, {
   process.exit(1);
 });
 
+const stopHousekeeping = startWorkerHousekeeping(sql, log, {
+  retentionDays: config.processedEventsRetentionDays,
+  everyMs: config.housekeepingIntervalMs,
+});
+
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0) {
   if (stopping) return;
@@ -85,6 +92,7 @@ async function shutdown(signal: string, exitCode = 0) {
   try {
     await consumer.stop();
     await dlqProducer.disconnect();
+    await stopHousekeeping();
   } catch (error) {
     log("error", "shutdown failed", { error: errorText(error) });
     code = 1;

@@ -1,5 +1,6 @@
 // The worker's Prometheus metrics (prom-client), served at GET /metrics on the health port.
 import { ENVIRONMENT_DB_ERRORS } from "../common/db-errors.ts";
+import { EVENTS } from "../common/events/registry.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export const registry = new Registry();
@@ -10,9 +11,16 @@ export type RecordResult = "processed" | "duplicate" | "retried" | "dlq";
 export const workerMetrics = {
   records: new Counter({
     name: "worker_records_total",
-    help: "new_order records by result: processed, duplicate (already done), retried " +
-      "(one failed attempt, tried again), dlq (sent to new_order.dlq).",
+    help: "Records of every event topic by result: processed, duplicate (already done), retried " +
+      "(one failed attempt, tried again), dlq (sent to the topic's DLQ).",
     labelNames: ["result"] as const,
+    registers,
+  }),
+  events: new Counter({
+    name: "worker_events_total",
+    help: "Records by event type (the registry's, or `unknown` for a record whose type is " +
+      "not registered) and result: processed, duplicate, dlq.",
+    labelNames: ["event_type", "result"] as const,
     registers,
   }),
   duration: new Histogram({
@@ -25,7 +33,7 @@ export const workerMetrics = {
     name: "worker_consumer_lag",
     help: "Records on the partition after the last one this worker finished (high " +
       "watermark of the latest fetch minus the next offset to commit).",
-    labelNames: ["partition"] as const,
+    labelNames: ["topic", "partition"] as const,
     registers,
   }),
   paused: new Gauge({
@@ -48,6 +56,13 @@ for (const result of ["processed", "duplicate", "retried", "dlq"] as const) {
   workerMetrics.records.inc({ result }, 0);
 }
 
+// Every registered type too: a new event type is on the dashboard before its first record.
+for (const { type } of EVENTS) {
+  for (const result of ["processed", "duplicate", "dlq"] as const) {
+    workerMetrics.events.inc({ event_type: type, result }, 0);
+  }
+}
+
 // Every pause reason is exported from the start (at 0), so an alert on max(worker_paused) sees a
 // series before the first pause.
 for (const reason of ["outage", ...ENVIRONMENT_DB_ERRORS.map((e) => e.reason)]) {
@@ -59,16 +74,16 @@ export function startDefaultMetrics() {
 }
 
 /** Times and counts one record's handling by its outcome. */
-export async function observeRecord<T extends { kind: string }>(
+export async function observeRecord<T extends { kind: string; eventType: string | null }>(
   handle: () => Promise<T>,
 ): Promise<T> {
   const end = workerMetrics.duration.startTimer();
   workerMetrics.inFlight.inc();
   try {
     const outcome = await handle();
-    workerMetrics.records.inc({
-      result: outcome.kind === "dead-letter" ? "dlq" : outcome.kind as RecordResult,
-    });
+    const result = outcome.kind === "dead-letter" ? "dlq" : outcome.kind as RecordResult;
+    workerMetrics.records.inc({ result });
+    workerMetrics.events.inc({ event_type: outcome.eventType ?? "unknown", result });
     return outcome;
   } finally {
     workerMetrics.inFlight.dec();
@@ -80,9 +95,14 @@ export async function observeRecord<T extends { kind: string }>(
  * Lag of a partition: records from the first one not yet finished (`nextOffset`, the offset
  * the group will commit next) up to the high watermark of the latest fetch.
  */
-export function recordLag(partition: number, highWatermark: string, nextOffset: string) {
+export function recordLag(
+  topic: string,
+  partition: number,
+  highWatermark: string,
+  nextOffset: string,
+) {
   workerMetrics.lag.set(
-    { partition: String(partition) },
+    { topic, partition: String(partition) },
     Math.max(0, Number(highWatermark) - Number(nextOffset)),
   );
 }

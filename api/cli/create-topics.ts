@@ -1,4 +1,4 @@
-// Creates the order topics (idempotent): `deno run ... api/cli/create-topics.ts host:port[,…]`.
+// Creates the topics of the event registry (idempotent): `deno run ... api/cli/create-topics.ts host:port[,…]`.
 // Used by `deno task services:up`; the API's relay runs the same ensureTopics() at start-up,
 // so a fresh deployment needs no manual step.
 import { ensureTopics } from "../events/topics.ts";

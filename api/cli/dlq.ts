@@ -1,16 +1,19 @@
-// `deno task dlq`: new_order.dlq as an operator sees it.
+// `deno task dlq`: a DLQ (new_order.dlq unless --dlq names another) as an operator sees it.
 //   deno task dlq [list]                     every dead letter, one JSON line each: reason,
 //                                            error, where it came from, whether replayed
 //   deno task dlq replay --all               republishes every dead letter not replayed yet
 //                                            (except malformed records: a replay cannot fix them)
 //   deno task dlq replay <partition>:<offset>…   republishes these
-// Options: --brokers host:port[,…] (default KAFKA_BROKERS). Replays are recorded in the
+// Options: --brokers host:port[,…] (default KAFKA_BROKERS), --dlq <topic> (a DLQ of the event
+// registry, common/events/registry.ts: new_order.dlq, order_events.dlq). Replays are recorded in the
 // database (dlq_replays), so replaying twice publishes once (api/cli/dlq/replay.ts).
 import { Kafka, logLevel } from "kafkajs";
 import type postgres from "postgres";
 import { createSql } from "../db.ts";
 import { ConfigError, loadDlqConfig } from "./dlq/config.ts";
 import { readDeadLetters } from "./dlq/read.ts";
+import { DEFAULT_DLQ } from "../../common/events/dead-letter.ts";
+import { EVENT_TOPICS } from "../../common/events/registry.ts";
 import {
   dlqPosition,
   replayedLetters,
@@ -19,13 +22,24 @@ import {
   withReplayLock,
 } from "./dlq/replay.ts";
 
+const DLQS = EVENT_TOPICS.map((topic) => topic.dlq);
 const USAGE = "usage: deno task dlq [list | replay --all | replay <partition>:<offset>…] " +
-  "[--brokers host:port,…]";
+  `[--brokers host:port,…] [--dlq ${DLQS.join("|")}]`;
+
+/** Takes `--name value` out of the arguments. */
+function option(args: string[], name: string): [string | undefined, string[]] {
+  const at = args.indexOf(name);
+  return at >= 0 ? [args[at + 1], args.toSpliced(at, 2)] : [undefined, args];
+}
 
 async function main(args: string[]): Promise<number> {
-  const at = args.indexOf("--brokers");
-  const brokersArg = at >= 0 ? args[at + 1] : undefined;
-  const rest = at >= 0 ? args.toSpliced(at, 2) : args;
+  const [brokersArg, afterBrokers] = option(args, "--brokers");
+  const [dlqArg, rest] = option(afterBrokers, "--dlq");
+  const dlq = dlqArg ?? DEFAULT_DLQ;
+  if (!DLQS.includes(dlq)) {
+    console.error(`not a DLQ of the event registry: ${dlq}\n${USAGE}`);
+    return 2;
+  }
   const [command = "list", ...positions] = rest;
   const all = positions.includes("--all");
   const named = positions.filter((p) => p !== "--all");
@@ -56,17 +70,17 @@ async function main(args: string[]): Promise<number> {
   });
   const sql = config.db ? createSql(config.db, { max: 2, applicationName: "order-dlq" }) : null;
   try {
-    if (command === "list") return await list(kafka, sql);
-    return await replay(kafka, sql!, all ? "all" : named);
+    if (command === "list") return await list(kafka, sql, dlq);
+    return await replay(kafka, sql!, dlq, all ? "all" : named);
   } finally {
     await sql?.end();
   }
 }
 
-async function list(kafka: Kafka, sql: postgres.Sql | null): Promise<number> {
-  const letters = await readDeadLetters(kafka);
+async function list(kafka: Kafka, sql: postgres.Sql | null, dlq: string): Promise<number> {
+  const letters = await readDeadLetters(kafka, dlq);
   // Without the database (or its dlq_replays table) the list still works, minus `replayed`.
-  const replayed = sql ? await replayedLetters(sql).catch(() => null) : null;
+  const replayed = sql ? await replayedLetters(sql, dlq).catch(() => null) : null;
   for (const dead of letters) {
     const { bytes: _bytes, eventHeaders, ...fields } = dead;
     const done = replayed?.get(dlqPosition(dead));
@@ -80,13 +94,13 @@ async function list(kafka: Kafka, sql: postgres.Sql | null): Promise<number> {
   return 0;
 }
 
-async function replay(kafka: Kafka, sql: postgres.Sql, wanted: "all" | string[]) {
+async function replay(kafka: Kafka, sql: postgres.Sql, dlq: string, wanted: "all" | string[]) {
   let code = 0;
   const locked = await withReplayLock(sql, async () => {
     const selection = selectForReplay(
-      await readDeadLetters(kafka),
+      await readDeadLetters(kafka, dlq),
       wanted,
-      await replayedLetters(sql),
+      await replayedLetters(sql, dlq),
     );
     for (const skip of selection.skipped) {
       console.log(JSON.stringify({ skipped: skip.at, why: skip.why }));
@@ -98,7 +112,7 @@ async function replay(kafka: Kafka, sql: postgres.Sql, wanted: "all" | string[])
     });
     console.error(`replayed ${count}, skipped ${selection.skipped.length}`);
     if (selection.missing.length > 0) {
-      console.error(`not in new_order.dlq: ${selection.missing.join(", ")}`);
+      console.error(`not in ${dlq}: ${selection.missing.join(", ")}`);
       code = 1;
     }
   });

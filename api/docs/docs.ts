@@ -1,4 +1,5 @@
-// Swagger UI at /docs with its assets served by the service itself (works offline), and the
+// Swagger UI at /docs with its assets served by the service itself (works offline), the
+// AsyncAPI document of the events at /asyncapi.json, and the
 // OAuth2 password flow wired to /auth/token so the Authorize button works. Each asset is read
 // from disk once, on its first request, and then served from memory with an ETag: a browser
 // that has it gets a 304 without the 1.7 MB body.
@@ -8,6 +9,7 @@ import { Hono } from "hono";
 // process (about 30 MB of heap) for nothing.
 import getAbsoluteFSPath from "swagger-ui-dist/absolute-path.js";
 import type { AppEnv } from "../types.ts";
+import { asyncApiDocument } from "../../common/events/asyncapi.ts";
 
 const ASSETS: Record<string, string> = {
   "swagger-ui.css": "text/css; charset=utf-8",
@@ -54,6 +56,12 @@ export function docsRouter() {
     if (matches(c.req.header("If-None-Match"), etag)) return c.body(null, 304, headers);
     return c.body(body, 200, { ...headers, "Content-Type": type });
   });
+  // The event contract beside /openapi.json (docs/asyncapi.json is the same document).
+  const asyncApi = JSON.stringify(asyncApiDocument());
+  router.get(
+    "/asyncapi.json",
+    (c) => c.body(asyncApi, 200, { "Content-Type": "application/json" }),
+  );
   router.get(
     "/docs",
     swaggerUI({ url: "/openapi.json", baseUrl: "/docs/assets", persistAuthorization: true }),

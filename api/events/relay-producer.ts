@@ -3,7 +3,7 @@
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import type { ICustomPartitioner } from "kafkajs";
 import { kafkaLogCreator, type LogFn } from "../../common/events/kafka-log.ts";
-import { ORDER_TOPIC } from "../../common/events/order-created.ts";
+import { EVENT_TOPICS } from "../../common/events/registry.ts";
 import { errorMessage } from "./outbox-publish.ts";
 
 /** Where records were last placed, by topic and key; bounded (any entry may be re-learnt). */
@@ -115,7 +115,7 @@ export function createRelayProducer(opts: { brokers: string[]; clientId: string;
       if (!connected || Date.now() - lastOk < idleMs) return;
       try {
         await admin.connect();
-        await admin.fetchTopicMetadata({ topics: [ORDER_TOPIC] });
+        await admin.fetchTopicMetadata({ topics: EVENT_TOPICS.map((topic) => topic.name) });
         lastOk = Date.now();
       } catch (error) {
         await self.drop(error);

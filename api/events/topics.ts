@@ -1,10 +1,7 @@
-// Creates the order topics if they are missing; safe to run from several processes at once.
+// Creates the topics of the event registry (common/events/registry.ts) that are missing, each
+// with its DLQ; safe to run from several processes at once.
 import { Kafka, logLevel } from "kafkajs";
-import {
-  ORDER_DLQ_TOPIC,
-  ORDER_TOPIC,
-  ORDER_TOPIC_PARTITIONS,
-} from "../../common/events/order-created.ts";
+import { ALL_TOPICS } from "../../common/events/registry.ts";
 
 export async function ensureTopics(brokers: string[], timeoutMs = 60_000): Promise<void> {
   const kafka = new Kafka({
@@ -19,13 +16,13 @@ export async function ensureTopics(brokers: string[], timeoutMs = 60_000): Promi
     try {
       await admin.connect();
       const existing = new Set(await admin.listTopics());
-      const wanted = [ORDER_TOPIC, ORDER_DLQ_TOPIC].filter((topic) => !existing.has(topic));
+      const wanted = ALL_TOPICS.filter((topic) => !existing.has(topic.name));
       if (wanted.length > 0) {
         await admin.createTopics({
           waitForLeaders: true,
           topics: wanted.map((topic) => ({
-            topic,
-            numPartitions: ORDER_TOPIC_PARTITIONS,
+            topic: topic.name,
+            numPartitions: topic.partitions,
             replicationFactor: 1,
           })),
         });

@@ -10,6 +10,8 @@ const DESCRIPTIONS: Record<number, string> = {
   403: "Authenticated but not allowed",
   404: "Not found (or not yours)",
   409: "Conflict",
+  412: "If-Match names no current version of the resource; its current ETag is in the ETag " +
+    "header and in `etag`",
   413: "Request body too large",
   415: "Unsupported content type",
   422: "Validation error; `errors[]` names each field",

@@ -16,6 +16,9 @@ export const ProblemSchema = z.object({
   instance: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   allowed: z.array(z.string()).optional(),
+  etag: z.string().optional().openapi({
+    description: "On 412: the resource's current ETag (also in the ETag header).",
+  }),
 }).openapi("Problem");
 export type Problem = z.infer<typeof ProblemSchema>;
 
@@ -26,6 +29,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   404: ["not-found", "Not found"],
   405: ["method-not-allowed", "Method not allowed"],
   409: ["conflict", "Conflict"],
+  412: ["precondition-failed", "Precondition failed"],
   413: ["payload-too-large", "Payload too large"],
   415: ["unsupported-media-type", "Unsupported media type"],
   422: ["validation-error", "Validation error"],

@@ -22,10 +22,12 @@ export interface VersionedOrder {
   version: number;
 }
 
-/** A cached order: its JSON exactly as stored (JSON.stringify of the order) and its owner. */
+/** A cached order: its JSON exactly as stored (JSON.stringify of the order), its owner and
+ * its row version (the ETag: orders.etag.ts). */
 export interface CachedOrder {
   json: string;
   creatorId: string;
+  version: number;
 }
 
 export interface OrderCache {
@@ -69,13 +71,16 @@ const OWNER_KEY = '","creator_id":"';
 const OWNER_AT = ID_END + OWNER_KEY.length;
 
 export function parseCachedEntry(raw: string): CachedOrder {
-  const json = raw.slice(raw.indexOf("|") + 1);
+  const bar = raw.indexOf("|");
+  const version = Number(raw.slice(0, bar));
+  if (bar < 1 || !Number.isSafeInteger(version)) throw new Error("order cache entry: no version");
+  const json = raw.slice(bar + 1);
   const fixed = json.startsWith(ID_START) && json.startsWith(OWNER_KEY, ID_END) &&
     json[OWNER_AT + 36] === '"';
   const creatorId = fixed
     ? json.slice(OWNER_AT, OWNER_AT + 36)
     : (JSON.parse(json) as Order).creator_id;
-  return { json, creatorId };
+  return { json, creatorId, version };
 }
 
 /** `reload` fetches the committed row again, for `repair`. */

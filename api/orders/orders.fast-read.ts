@@ -19,6 +19,7 @@ import type { AppEnv } from "../types.ts";
 import { type CachedOrder, orderCacheKeyFor, parseCachedEntry } from "./orders.cache.ts";
 import { countCacheRead } from "../metrics/metrics.ts";
 import { getOrderRoute } from "./orders.routes.ts";
+import { etagOf, ifNoneMatchHits } from "./orders.etag.ts";
 
 type Env = AppEnv["Bindings"];
 type Fetch = (
@@ -85,18 +86,21 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
       }
       countCacheRead("hit", null);
 
+      // The app's answer (orders.handlers.ts): the ETag, and 304 without a body or its type
+      // when the client's copy is current.
+      const etag = etagOf(cached.version);
+      const status = ifNoneMatchHits(request.headers.get("If-None-Match"), etag) ? 304 : 200;
       const requestId = requestIdFrom(request.headers.get("X-Request-Id"));
-      const headers: Record<string, string> = {
-        "Content-Type": "application/json",
-        "X-Request-Id": requestId,
-      };
+      const headers: Record<string, string> = status === 200
+        ? { "Content-Type": "application/json", ETag: etag, "X-Request-Id": requestId }
+        : { ETag: etag, "X-Request-Id": requestId };
       for (const [name, value] of SECURITY_HEADERS) headers[name] = value;
       if (index >= 0) {
         const { rule } = trip.counters[index];
         Object.assign(headers, rateLimitHeaders(rule, trip.counts[index], false));
       }
-      const response = new Response(cached.json, { status: 200, headers });
-      observe(requestId, path, claims.sub, receivedAt);
+      const response = new Response(status === 200 ? cached.json : null, { status, headers });
+      observe(status, requestId, path, claims.sub, receivedAt);
       return response;
     } catch (error) {
       // A bug here must not cost the client its answer: the app answers it instead.
@@ -106,15 +110,21 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
   }
 
   /** The access line and metrics of an answered read; their failure cannot change the answer. */
-  function observe(requestId: string, path: string, userId: string, receivedAt: number) {
+  function observe(
+    status: number,
+    requestId: string,
+    path: string,
+    userId: string,
+    receivedAt: number,
+  ) {
     try {
-      record?.("GET", ROUTE, 200, (performance.now() - receivedAt) / 1000);
-      access(200, () => ({
+      record?.("GET", ROUTE, status, (performance.now() - receivedAt) / 1000);
+      access(status, () => ({
         request_id: requestId,
         method: "GET",
         route: ROUTE,
         path,
-        status: 200,
+        status,
         duration_ms: elapsedMs(receivedAt),
         user_id: userId,
       }));

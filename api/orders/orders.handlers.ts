@@ -1,5 +1,6 @@
 // Handlers for /orders, typed from their route definitions.
 import { createRouter } from "../lib/openapi.ts";
+import { currentTraceparent } from "../../common/tracing.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { authenticate } from "../middleware/authenticate.ts";
 import { publishChange } from "./cache-repairs.ts";
@@ -12,9 +13,11 @@ import type { Order } from "./orders.model.ts";
 import {
   createOrderRoute,
   getOrderRoute,
+  headOrderRoute,
   listOrdersRoute,
   patchOrderRoute,
 } from "./orders.routes.ts";
+import { etagOf, ifNoneMatchHits } from "./orders.etag.ts";
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 
@@ -37,31 +40,55 @@ export function ordersRouter({ sql, cache, tokens, revocations, log, config }: A
     return c.json(order, 201, { Location: `/orders/${order.id}` });
   });
 
+  // HEAD is answered by this GET handler (Hono drops the body); the route only declares it.
+  router.openAPIRegistry.registerPath(headOrderRoute);
   router.openapi(getOrderRoute, async (c) => {
     const { order_id } = c.req.valid("param");
+    const ifNoneMatch = c.req.valid("header")["if-none-match"];
     const user = c.get("user");
     // Admins may read any order; everyone else only their own, and a foreign order is a
     // plain 404 so ids of other users' orders cannot be probed.
     const visible = (creatorId: string) => user.role === "admin" || creatorId === user.id;
+    /** The order's JSON with its ETag, or 304 when the client's copy is current. */
+    const answer = (json: string, version: number) => {
+      const etag = etagOf(version);
+      const response = ifNoneMatchHits(ifNoneMatch, etag)
+        ? c.body(null, 304, { ETag: etag })
+        : c.body(json, 200, { ...JSON_TYPE, ETag: etag });
+      return response as unknown as ReturnType<typeof c.json<Order, 200>>;
+    };
     const cached = await cache.get(order_id, c.get("prefetched")?.cache);
     if (cached) {
       if (!visible(cached.creatorId)) throw new ProblemError(404, "Order not found.");
       // The stored JSON is what c.json(order) would write, without serialising again.
-      return c.body(cached.json, 200, JSON_TYPE) as unknown as ReturnType<
-        typeof c.json<Order, 200>
-      >;
+      return answer(cached.json, cached.version);
     }
     const entry = await findOrder(sql, order_id);
     if (!entry || !visible(entry.order.creator_id)) throw new ProblemError(404, "Order not found.");
     await cache.put(entry);
-    return c.json(entry.order, 200);
+    return answer(JSON.stringify(entry.order), entry.version);
   });
 
   router.openapi(patchOrderRoute, async (c) => {
     const { order_id } = c.req.valid("param");
     const { status } = c.req.valid("json");
-    const result = await changeStatus(sql, { id: order_id, ownerId: c.get("user").id, status });
+    const result = await changeStatus(sql, {
+      id: order_id,
+      ownerId: c.get("user").id,
+      status,
+      ifMatch: c.req.valid("header")["if-match"],
+      traceparent: currentTraceparent(),
+    });
     if (result.kind === "not_found") throw new ProblemError(404, "Order not found.");
+    if (result.kind === "precondition_failed") {
+      throw new ProblemError(
+        412,
+        "The order is no longer at the version If-Match names: read it again (its current " +
+          "ETag is in the ETag header) and decide again.",
+        { etag: result.etag },
+        { ETag: result.etag },
+      );
+    }
     if (result.kind === "conflict") {
       const allowed = result.allowed.length ? result.allowed.join(", ") : "none (final status)";
       throw new ProblemError(
@@ -74,7 +101,7 @@ export function ordersRouter({ sql, cache, tokens, revocations, log, config }: A
     // is in Redis before the 200 unless Redis cannot acknowledge it in time; then its durable
     // record is pushed by the repair (docs/security.md, "Redis writes under partial failure").
     if (result.changed) await publishChange({ sql, cache, log }, result.entry, result.repairId);
-    return c.json(result.entry.order, 200);
+    return c.json(result.entry.order, 200, { ETag: etagOf(result.entry.version) });
   });
 
   const cursors = createCursors(cursorKey(config.pageCursorSecret, config.jwt.secret));

@@ -1,16 +1,16 @@
 // Orders in PostgreSQL. Creating an order writes its outbox event in the same statement, so an
-// order exists if and only if its `new_order` event will be published.
+// order exists if and only if its `new_order` event will be published; a status change writes
+// its `order.status_changed` event in the same statement as the update.
 import type { Sql, Tx } from "../db.ts";
-import {
-  ORDER_TOPIC,
-  orderCreatedHeaders,
-  type OrderStatus,
-} from "../../common/events/order-created.ts";
+import { ORDER_CREATED, type OrderStatus } from "../../common/events/order-created.ts";
+import { ORDER_STATUS_CHANGED } from "../../common/events/order-status-changed.ts";
+import { enqueue } from "../../common/events/enqueue.ts";
 import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import { queueCacheRepair } from "./cache-repairs.ts";
 import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts";
+import { etagOf, ifMatchPasses } from "./orders.etag.ts";
 
 export interface NewOrder {
   creatorId: string;
@@ -38,10 +38,8 @@ export async function insertOrderWithEvent(
   input: NewOrder,
   idempotency?: IdempotencyRecord,
 ): Promise<VersionedOrder> {
-  const eventId = crypto.randomUUID();
   const deadline = requestDeadline();
   const items = sql.json(input.items as never);
-  const headers = sql.json(orderCreatedHeaders(eventId));
   // The first response, for retries with the same key: the same value as the event.
   const remember = idempotency
     ? sql`, idempotency as (
@@ -69,12 +67,14 @@ export async function insertOrderWithEvent(
         'updated_at', to_char(o.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')
       ) as value
       from o
-    ), event as (
-      insert into outbox (event_id, topic, record_key, record_value, headers, traceparent)
-      select ${eventId}, ${ORDER_TOPIC}, v.id::text, v.value::text, ${headers},
-        ${input.traceparent ?? null}
-      from v
-    )${remember}
+    ), event as (${
+    enqueue(sql, ORDER_CREATED, {
+      key: sql`v.id::text`,
+      value: sql`v.value::text`,
+      from: sql`from v`,
+      traceparent: input.traceparent,
+    })
+  })${remember}
     select * from o`;
   if (!row) throw new RequestAbandonedError(); // past the deadline: nothing was written
   return { order: toOrder(row), version: row.version };
@@ -87,19 +87,36 @@ export async function findOrder(sql: Sql, id: string): Promise<VersionedOrder | 
 
 export type StatusChange =
   | { kind: "not_found" }
+  | { kind: "precondition_failed"; etag: string }
   | { kind: "conflict"; from: OrderStatus; allowed: readonly OrderStatus[] }
   | { kind: "ok"; entry: VersionedOrder; changed: false }
   | { kind: "ok"; entry: VersionedOrder; changed: true; repairId: string };
 
-/** Moves an order along the status machine; the row lock makes concurrent moves serialise. */
+/**
+ * Moves an order along the status machine; the row lock makes concurrent moves serialise, so of
+ * two moves with the same If-Match only the first passes. The precondition is checked before
+ * the move itself (a stale tag is 412 even when the move would be 409). A move writes its
+ * order.status_changed event (actor: the owner) in the update's statement.
+ */
 export function changeStatus(
   sql: Sql,
-  input: { id: string; ownerId: string; status: OrderStatus },
+  input: {
+    id: string;
+    ownerId: string;
+    status: OrderStatus;
+    /** The request's If-Match header (orders.etag.ts), if any. */
+    ifMatch?: string;
+    traceparent?: string;
+  },
 ): Promise<StatusChange> {
   return sql.begin(async (tx): Promise<StatusChange> => {
     const [current] = await tx<OrderRow[]>`
       select * from orders where id = ${input.id} and creator_id = ${input.ownerId} for update`;
     if (!current) return { kind: "not_found" };
+    const etag = etagOf(current.version);
+    if (input.ifMatch !== undefined && !ifMatchPasses(input.ifMatch, etag)) {
+      return { kind: "precondition_failed", etag };
+    }
     if (current.status === input.status) {
       return {
         kind: "ok",
@@ -111,9 +128,23 @@ export function changeStatus(
       return { kind: "conflict", from: current.status, allowed: allowedMoves(current.status) };
     }
     const [row] = await tx<OrderRow[]>`
-      update orders set status = ${input.status}, version = version + 1, updated_at = now()
-      where id = ${input.id}
-      returning *`;
+      with u as (
+        update orders set status = ${input.status}, version = version + 1, updated_at = now()
+        where id = ${input.id}
+        returning *
+      ), event as (${
+      enqueue(tx, ORDER_STATUS_CHANGED, {
+        key: tx`u.id::text`,
+        value: tx`jsonb_build_object(
+          'order_id', u.id, 'from', ${current.status}::text, 'to', u.status,
+          'version', u.version, 'actor_id', ${input.ownerId}::uuid,
+          'changed_at', to_char(u.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')
+        )::text`,
+        from: tx`from u`,
+        traceparent: input.traceparent,
+      })
+    })
+      select * from u`;
     // Recorded with the change: its cache entry is repaired even if this process never
     // gets it to Redis (cache-repairs.ts).
     const repairId = await queueCacheRepair(tx, input.id);

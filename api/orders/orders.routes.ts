@@ -5,6 +5,7 @@ import { BEARER, COMMON_PROBLEMS, jsonObject, problems } from "../lib/openapi.ts
 import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
 import { requireContentType } from "../middleware/content-type.ts";
 import { OrderSchema } from "./orders.model.ts";
+import { bodiless, ETAG_HEADER, IF_NONE_MATCH, NOT_MODIFIED } from "./orders.etag.ts";
 
 const MAX_PRICE = 999_999_999_999.99; // NUMERIC(14,2)
 
@@ -76,9 +77,31 @@ export const getOrderRoute = createRoute({
   path: "/orders/{order_id}",
   tags: ["orders"],
   summary: "Get one of the caller's orders",
+  description: "Answers with an `ETag`; with `If-None-Match` naming it, 304 without a body " +
+    "(still counted against the rate limit). A foreign or missing order is 404 whatever the " +
+    "precondition.",
   security: BEARER,
-  request: { params: OrderIdParam },
-  responses: { 200: orderJson("The order"), ...problems(...COMMON_PROBLEMS, 401, 404) },
+  request: { params: OrderIdParam, headers: IF_NONE_MATCH },
+  responses: {
+    200: { ...orderJson("The order"), headers: ETAG_HEADER },
+    304: NOT_MODIFIED,
+    ...problems(...COMMON_PROBLEMS, 401, 404),
+  },
+});
+
+/** Declared only: Hono answers HEAD with the GET handler's headers and no body. */
+export const headOrderRoute = createRoute({
+  method: "head",
+  path: "/orders/{order_id}",
+  tags: ["orders"],
+  summary: "GET's headers (ETag included) without the body",
+  security: BEARER,
+  request: { params: OrderIdParam, headers: IF_NONE_MATCH },
+  responses: {
+    200: { description: "The order exists and is yours; no body", headers: ETAG_HEADER },
+    304: NOT_MODIFIED,
+    ...bodiless(problems(...COMMON_PROBLEMS, 401, 404)),
+  },
 });
 
 export const patchOrderRoute = createRoute({
@@ -87,11 +110,20 @@ export const patchOrderRoute = createRoute({
   tags: ["orders"],
   summary: "Change an order's status",
   description: "PENDING→PAID|CANCELED, PAID→SHIPPED|CANCELED; SHIPPED and CANCELED are final. " +
-    "Setting the current status again is a no-op.",
+    "Setting the current status again is a no-op (same ETag, no event). With `If-Match`, the " +
+    "change is made only if the order is still at that version: otherwise 412 with the " +
+    "current `ETag`, checked before the 409 of a disallowed move. Without it, the change is " +
+    "made whatever the version.",
   security: BEARER,
   middleware: [requireContentType("json")] as const,
   request: {
     params: OrderIdParam,
+    headers: z.object({
+      "if-match": z.string().optional().openapi({
+        description: "ETags from GET (or `*`: any existing order). Strong comparison: a weak " +
+          "tag never matches; a malformed value is 412.",
+      }),
+    }),
     body: {
       required: true,
       content: {
@@ -102,8 +134,8 @@ export const patchOrderRoute = createRoute({
     },
   },
   responses: {
-    200: orderJson("The updated order"),
-    ...problems(...COMMON_PROBLEMS, 401, 404, 409, 413, 415),
+    200: { ...orderJson("The updated order"), headers: ETAG_HEADER },
+    ...problems(...COMMON_PROBLEMS, 401, 404, 409, 412, 413, 415),
   },
 });
 

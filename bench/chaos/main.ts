@@ -3,7 +3,6 @@
 // to bench/results/chaos-latest.md, and exits 1 if any row lost an order, took effect twice,
 // answered another 5xx, or saw a process die. Arguments filter the faults by name
 // (`deno task chaos kafka redis`).
-import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import { randomSecret, requireServices, ROOT, settings } from "./env.ts";
 import { firstDeploy, poisonRow, processFaults, rebalance } from "./faults-process.ts";
 import { infraFaults, kafkaFaults } from "./faults-infra.ts";
@@ -123,7 +122,7 @@ for (const scenario of chosen) {
   }
   // Without the first-deploy scenario, the group starts at the topic's end, not its history.
   if (!cluster.workers[0].alive && scenario !== firstDeploy) {
-    await commitAtEnd(cluster.groupId, ORDER_TOPIC);
+    await commitAtEnd(cluster.groupId);
     await cluster.workers[0].start();
   }
   console.error(`[chaos] ${scenario.name} (${Math.round(left / 1000)} s of budget left)`);

@@ -5,6 +5,7 @@
 import { AssignerProtocol, Kafka, logLevel } from "kafkajs";
 import postgres from "postgres";
 import { ORDER_DLQ_TOPIC } from "../../common/events/order-created.ts";
+import { EVENT_TOPICS } from "../../common/events/registry.ts";
 import { services, until } from "./env.ts";
 
 export async function withSql<T>(task: (sql: postgres.Sql) => Promise<T>): Promise<T> {
@@ -137,19 +138,21 @@ export async function groupExists(groupId: string): Promise<boolean> {
 }
 
 /**
- * Creates group `groupId` with committed offsets at the topic's current end, so a worker
- * joining it sees only new records (rather than replaying the whole topic from the start).
+ * Creates group `groupId` with committed offsets at the current end of every event topic, so
+ * a worker joining it sees only new records (rather than replaying the topics from the start).
  */
-export async function commitAtEnd(groupId: string, topic: string) {
+export async function commitAtEnd(groupId: string) {
   const admin = kafkaClient().admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map(({ partition, offset }) => ({ partition, offset })),
-    });
+    for (const { name: topic } of EVENT_TOPICS) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map(({ partition, offset }) => ({ partition, offset })),
+      });
+    }
   } finally {
     await admin.disconnect();
   }

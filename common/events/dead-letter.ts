@@ -1,10 +1,11 @@
 // The dead-letter record format, defined once: the worker writes it (worker/consumer.ts) and
-// `deno task dlq` lists and replays it (api/cli/dlq.ts). A dead letter is the original record
+// `deno task dlq` lists and replays it (api/cli/dlq.ts). Each topic of the registry has its own
+// DLQ (topics.ts). A dead letter is the original record
 // (key, value, event headers) plus dlq-* headers saying why and where it came from; a replay
 // is the original record again, plus a `replayed-from` header naming the dead letter.
 import { Buffer } from "node:buffer";
 import type { IHeaders } from "kafkajs";
-import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "./order-created.ts";
+import { TOPICS } from "./topics.ts";
 
 /** Why a record was dead-lettered: the first three are the record's own fault. */
 export type DeadLetterReason =
@@ -24,6 +25,8 @@ export const REPLAYED_FROM = "replayed-from";
 const DLQ_PREFIX = "dlq-";
 
 export interface DeadLetterCause {
+  /** The topic the record was read from. */
+  topic: string;
   reason: DeadLetterReason;
   error: string;
   partition: number;
@@ -39,7 +42,7 @@ export function deadLetterHeaders(
     ...original,
     "dlq-error": cause.error.slice(0, 4_000),
     "dlq-reason": cause.reason,
-    "dlq-original-topic": ORDER_TOPIC,
+    "dlq-original-topic": cause.topic,
     "dlq-original-partition": String(cause.partition),
     "dlq-original-offset": cause.offset,
     "dlq-failed-at": new Date().toISOString(),
@@ -48,6 +51,8 @@ export function deadLetterHeaders(
 
 /** A record read from the DLQ, as an operator needs it. */
 export interface DeadLetter {
+  /** The DLQ it was read from. */
+  dlqTopic: string;
   partition: number;
   offset: string;
   key: string | null;
@@ -71,9 +76,14 @@ const text = (value: unknown): string | undefined => {
   return typeof first === "string" ? first : new TextDecoder().decode(first as Uint8Array);
 };
 
+/** `where.originalTopic` is the topic of this DLQ's records, for letters without the header. */
 export function parseDeadLetter(
   partition: number,
   message: { offset: string; key: Uint8Array | null; value: Uint8Array | null; headers?: IHeaders },
+  where: { dlqTopic: string; originalTopic: string } = {
+    dlqTopic: TOPICS.newOrder.dlq,
+    originalTopic: TOPICS.newOrder.name,
+  },
 ): DeadLetter {
   const all: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
@@ -83,8 +93,9 @@ export function parseDeadLetter(
   const eventHeaders = Object.fromEntries(
     Object.entries(all).filter(([name]) => !name.startsWith(DLQ_PREFIX)),
   );
-  const originalTopic = all["dlq-original-topic"] || ORDER_TOPIC;
+  const originalTopic = all["dlq-original-topic"] || where.originalTopic;
   return {
+    dlqTopic: where.dlqTopic,
     partition,
     offset: message.offset,
     key: message.key ? new TextDecoder().decode(message.key) : null,
@@ -101,9 +112,12 @@ export function parseDeadLetter(
   };
 }
 
-/** Where a replay says it came from: `new_order.dlq:<partition>:<offset>`. */
-export const replaySource = (dead: Pick<DeadLetter, "partition" | "offset">) =>
-  `${ORDER_DLQ_TOPIC}:${dead.partition}:${dead.offset}`;
+/** Where a replay says it came from, e.g. `new_order.dlq:<partition>:<offset>`. */
+export const replaySource = (dead: Pick<DeadLetter, "dlqTopic" | "partition" | "offset">) =>
+  `${dead.dlqTopic}:${dead.partition}:${dead.offset}`;
+
+/** The DLQ `deno task dlq` reads when none is named. */
+export const DEFAULT_DLQ: string = TOPICS.newOrder.dlq;
 
 /** The record to republish: same key, value and event headers, plus `replayed-from`. */
 export function replayMessage(dead: DeadLetter) {

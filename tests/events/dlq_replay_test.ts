@@ -22,6 +22,7 @@ async function deadLetter(order: ReturnType<typeof goodOrder>, from: { offset: s
         key: order.message.key,
         value: order.message.value,
         headers: deadLetterHeaders(order.message.headers, {
+          topic: ORDER_TOPIC,
           reason: "retries-exhausted",
           error: 'role "order_worker" does not exist',
           partition: 0,

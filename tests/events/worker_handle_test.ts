@@ -52,7 +52,12 @@ for (const simulatedWorkMs of [0, 30]) {
           log: testLog,
         });
         const { record: first, eventId, orderId } = record(1);
-        assert.deepEqual(await handle(first), { kind: "processed", eventId, orderId });
+        assert.deepEqual(await handle(first), {
+          kind: "processed",
+          eventType: "order.created",
+          eventId,
+          orderId,
+        });
         assert.deepEqual(
           statements,
           simulatedWorkMs > 0 ? ["select", "insert"] : ["insert"],
@@ -60,7 +65,12 @@ for (const simulatedWorkMs of [0, 30]) {
         );
         statements.length = 0;
         const again = await handle({ ...first, offset: "2" });
-        assert.deepEqual(again, { kind: "duplicate", eventId, orderId });
+        assert.deepEqual(again, {
+          kind: "duplicate",
+          eventType: "order.created",
+          eventId,
+          orderId,
+        });
         assert.deepEqual(statements, simulatedWorkMs > 0 ? ["select"] : ["insert"]);
         const rows = await sql`select kafka_offset from processed_events
           where event_id = ${eventId}`;

@@ -4,6 +4,7 @@ import { Partitioners } from "kafkajs";
 import type { IHeaders } from "kafkajs";
 import type postgres from "postgres";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
+import { EVENT_TOPICS } from "../../common/events/registry.ts";
 import { BROKERS, DATABASE_URL, kafka, waitFor } from "./helpers.ts";
 import { serverPort } from "../helpers/ports.ts";
 
@@ -23,30 +24,38 @@ export interface Worker {
 }
 
 /**
- * Commits the group's offsets at the current end, so the worker sees only new records. A
+ * Commits the group's offsets at the current end of every event topic, so the worker sees
+ * only new records. A
  * short-lived member of the group commits them (admin.setOffsets would wait out a 5 s fetch).
  */
 export async function startAtEnd(groupId: string) {
   const client = kafka();
   const admin = client.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(ORDER_TOPIC);
+  const topics = EVENT_TOPICS.map((topic) => topic.name);
+  const ends = await Promise.all(
+    topics.map(async (topic) =>
+      (await admin.fetchTopicOffsets(topic)).map(({ partition, offset }) => ({
+        topic,
+        partition,
+        offset,
+      }))
+    ),
+  );
   await admin.disconnect();
   const consumer = client.consumer({ groupId, maxWaitTimeInMs: 100 });
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic: ORDER_TOPIC });
+    await consumer.subscribe({ topics });
     // Never handles anything: it pauses every batch before it is processed.
     await consumer.run({
       autoCommit: false,
       eachBatch: ({ pause }) => (pause(), Promise.resolve()),
     });
     await waitFor("throwaway member joined", () => joined, 30_000, 20);
-    await consumer.commitOffsets(
-      ends.map(({ partition, offset }) => ({ topic: ORDER_TOPIC, partition, offset })),
-    );
+    await consumer.commitOffsets(ends.flat());
   } finally {
     await consumer.disconnect();
   }

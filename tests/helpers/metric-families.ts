@@ -19,6 +19,7 @@ export const API_FAMILIES = [
 ];
 export const WORKER_FAMILIES = [
   "worker_records_total",
+  "worker_events_total",
   "worker_record_duration_seconds",
   "worker_consumer_lag",
   "worker_in_flight",

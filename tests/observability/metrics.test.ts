@@ -119,7 +119,7 @@ Deno.test(
       assert.deepEqual(missing, [], "every worker family is exported");
       assert.equal(sample(text, "worker_record_duration_seconds_count"), 3);
       assert.equal(sample(text, "worker_in_flight"), 0);
-      assert.match(text, /^worker_consumer_lag\{partition="\d"\} 0$/m);
+      assert.match(text, /^worker_consumer_lag\{topic="new_order",partition="\d"\} 0$/m);
     } finally {
       await api.stop();
       worker.kill("SIGTERM");

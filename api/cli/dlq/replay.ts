@@ -9,10 +9,10 @@ import { type Kafka, Partitioners } from "kafkajs";
 import type postgres from "postgres";
 import {
   type DeadLetter,
+  DEFAULT_DLQ,
   RECORD_FAULTS,
   replayMessage,
 } from "../../../common/events/dead-letter.ts";
-import { ORDER_DLQ_TOPIC } from "../../../common/events/order-created.ts";
 
 /** `<partition>:<offset>` of a dead letter, as the operator names it. */
 export const dlqPosition = (dead: Pick<DeadLetter, "partition" | "offset">) =>
@@ -24,12 +24,15 @@ export interface Replayed {
   replayedAt: string;
 }
 
-/** The dead letters already replayed, by position. */
-export async function replayedLetters(sql: postgres.Sql): Promise<Map<string, Replayed>> {
+/** The dead letters of one DLQ already replayed, by position. */
+export async function replayedLetters(
+  sql: postgres.Sql,
+  dlqTopic = DEFAULT_DLQ,
+): Promise<Map<string, Replayed>> {
   const rows = await sql<{ at: string; to: string; replayed_at: Date }[]>`
     select dlq_partition || ':' || dlq_offset as at,
       topic || ':' || kafka_partition || ':' || kafka_offset as to, replayed_at
-    from dlq_replays where dlq_topic = ${ORDER_DLQ_TOPIC}`;
+    from dlq_replays where dlq_topic = ${dlqTopic}`;
   return new Map(
     rows.map((r) => [r.at, { at: r.at, to: r.to, replayedAt: r.replayed_at.toISOString() }]),
   );
@@ -101,7 +104,7 @@ export async function replayLetters(
       await sql`
         insert into dlq_replays (dlq_topic, dlq_partition, dlq_offset, event_id, topic,
           kafka_partition, kafka_offset)
-        values (${ORDER_DLQ_TOPIC}, ${dead.partition}, ${dead.offset}, ${eventId},
+        values (${dead.dlqTopic}, ${dead.partition}, ${dead.offset}, ${eventId},
           ${dead.originalTopic}, ${meta.partition}, ${offset})
         on conflict do nothing`;
       onReplayed(dead, `${dead.originalTopic}:${meta.partition}:${offset}`);
