@@ -69,6 +69,7 @@ test("requests succeed while Redis is stopped, and no stale order is served afte
     await redis.start();
     await waitFor(async () => (await http.call("GET", "/health/ready")).data.status === "ok", {
       what: "redis reconnect",
+      timeoutMs: 30_000, // the reconnection's speed is not under test here
     });
     for (let i = 0; i < 3; i++) {
       strictEqual(
