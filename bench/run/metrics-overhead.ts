@@ -5,7 +5,7 @@
 // is about, but noisy on a shared machine) and the API process's CPU time per request (from
 // /proc/<pid>/stat), which other processes competing for the cores barely disturb.
 import type { BenchUser } from "../lib/client.ts";
-import { median, round } from "../lib/proc.ts";
+import { cpuSeconds, median, round } from "../lib/proc.ts";
 import { num, type Target } from "../lib/report.ts";
 import { runWrk, type WrkRequest } from "../lib/wrk.ts";
 import { log, settings } from "./config.ts";
@@ -30,13 +30,6 @@ export interface MetricsOverhead {
   inProcessCostUs: number;
   /** That cost as a share of the API's CPU per cached GET without metrics. */
   costShare: number;
-}
-
-/** User + system CPU seconds of a process so far (Linux). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
 }
 
 export async function metricsOverhead(

@@ -9,7 +9,7 @@
 // here: at production cost a 1 % share of logins would saturate the hash workers and measure
 // bcrypt instead of the request path.
 import { ApiClient, type BenchUser, benchUser, inParallel, ORDER_BODY } from "../lib/client.ts";
-import { readMemory, round, sampleRss } from "../lib/proc.ts";
+import { cpuSeconds, readMemory, round, sampleRss } from "../lib/proc.ts";
 import { type MixEntry, runWrk, type WrkResult } from "../lib/wrk.ts";
 import { emailPrefix, log, settings } from "./config.ts";
 import { startApi } from "./services.ts";
@@ -36,13 +36,6 @@ export interface Soak {
   rateSlopePerMin: number;
   rssSlopeMbPerMin: number;
   peakRssMb: number;
-}
-
-/** CPU seconds (user + system) the process has used, from /proc/<pid>/stat. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
 }
 
 /** Least-squares slope of ys against xs. */
