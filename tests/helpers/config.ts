@@ -38,3 +38,14 @@ export const uniqueIp = () =>
   `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${
     Math.floor(Math.random() * 254) + 1
   }`;
+
+/**
+ * Changes the first character of a token's last dot-separated part (its signature). The
+ * first base64url character carries six whole bits, so the decoded bytes always differ;
+ * changing the last characters does not, as base64url decoders ignore their spare bits.
+ */
+export function tamperSignature(token: string): string {
+  const cut = token.lastIndexOf(".") + 1;
+  const swap = token[cut] === "A" ? "B" : "A";
+  return `${token.slice(0, cut)}${swap}${token.slice(cut + 1)}`;
+}
