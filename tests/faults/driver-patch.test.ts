@@ -48,6 +48,10 @@ Deno.test("Bun: a frozen-lockfile install applies the patch and the process surv
     ok(source.includes("order-service patch"), "bun install applied the patch");
     const queue = await Deno.readTextFile(`${dir}/node_modules/postgres/src/queue.js`);
     ok(queue.includes("order-service patch"), "bun install patched the pool's queues too");
+    const requests = await Deno.readTextFile(
+      `${dir}/node_modules/kafkajs/src/network/requestQueue/index.js`,
+    );
+    ok(requests.includes("order-service patch"), "bun install patched kafkajs too");
     assertSurvived(await runChild(bunPath(), ["fixture.ts"], { cwd: dir, env: env() }));
   } finally {
     await Deno.remove(dir, { recursive: true });
