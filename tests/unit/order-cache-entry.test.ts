@@ -1,7 +1,8 @@
 // A cache entry's owner is read at its fixed place when the JSON has the shape toOrder() gives
 // it, and parsed otherwise: what a client writes into an order never decides who owns it.
 import { strictEqual } from "node:assert/strict";
-import { parseCachedEntry } from "../../api/orders/orders.cache.ts";
+import { OWNER_AT_FIXED_PLACE, parseCachedEntry } from "../../api/orders/orders.cache.ts";
+import { toOrder } from "../../common/orders/order.ts";
 
 const owner = "01a23b6e-3600-784f-83d1-4717ada9fe90";
 const other = "01a23b6e-0000-7000-8000-000000000000";
@@ -24,4 +25,29 @@ Deno.test("any other shape is parsed, so an item named creator_id is not taken f
   strictEqual(parseCachedEntry(`1|${itemsFirst}`).creatorId, owner);
   const shortId = JSON.stringify({ id: "x", creator_id: owner, items: {} });
   strictEqual(parseCachedEntry(`1|${shortId}`).creatorId, owner);
+});
+
+Deno.test("toOrder()'s own JSON has the owner at the fixed place: read without parsing", () => {
+  strictEqual(OWNER_AT_FIXED_PLACE, true, "toOrder() writes id, then creator_id, first");
+  const json = JSON.stringify(toOrder({
+    id,
+    creator_id: owner,
+    items: { creator_id: other },
+    order_price: "1.50",
+    status: "PENDING",
+    created_at: new Date(),
+    updated_at: new Date(),
+    version: 3,
+  }));
+  const parse = JSON.parse;
+  JSON.parse = () => {
+    throw new Error("parsed");
+  };
+  try {
+    const entry = parseCachedEntry(`3|${json}`);
+    strictEqual(entry.creatorId, owner);
+    strictEqual(entry.version, 3);
+  } finally {
+    JSON.parse = parse;
+  }
 });
