@@ -2,7 +2,9 @@
 // toOrder()) and the order.created event's value (written by PostgreSQL in the statement that
 // inserts the order, api/orders/orders.insert.ts) all come from ORDER_FIELDS. Each field names
 // its schema, how toOrder() maps the row's column, and the SQL that writes the same value from
-// an `orders` row aliased `o`. A new field is one line here (plus its column).
+// an `orders` row aliased `o`. A new field is one line here (plus its column), added last so
+// that the JSON only grows, and `.optional()` while order.created events written before it may
+// still reach a worker, which validates them with this schema.
 import { z } from "zod";
 import { OrderStatus } from "./status.ts";
 
@@ -67,12 +69,16 @@ export type Order = z.infer<typeof Order>;
 /** A row of `orders` as postgres.js returns it. */
 export type OrderRow = { [K in Key]: Parameters<Fields[K]["fromRow"]>[0] } & { version: number };
 
+// Looked up once: toOrder() runs for every order read from PostgreSQL.
+const FROM_ROW = ORDER_KEYS.map((key) => ORDER_FIELDS[key].fromRow as (column: unknown) => unknown);
+
 export function toOrder(row: OrderRow): Order {
   const order: Record<string, unknown> = {};
-  for (const key of ORDER_KEYS) order[key] = (ORDER_FIELDS[key].fromRow as Convert)(row[key]);
+  for (let i = 0; i < ORDER_KEYS.length; i++) {
+    order[ORDER_KEYS[i]] = FROM_ROW[i](row[ORDER_KEYS[i]]);
+  }
   return order as Order;
 }
-type Convert = (column: unknown) => unknown;
 
 /** SQL for toOrder(o) as jsonb, over an `orders` row aliased `o`. A constant: nothing of a
  * request is in it. */
