@@ -2,14 +2,16 @@
 // order exists if and only if its `new_order` event will be published; a status change writes
 // its `order.status_changed` event in the same statement as the update.
 import type { Sql, Tx } from "../db.ts";
-import { ORDER_CREATED, type OrderStatus } from "../../common/events/order-created.ts";
+import { ORDER_CREATED } from "../../common/events/order-created.ts";
 import { ORDER_STATUS_CHANGED } from "../../common/events/order-status-changed.ts";
 import { enqueue } from "../../common/events/enqueue.ts";
 import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import { queueCacheRepair } from "./cache-repairs.ts";
-import { allowedMoves, canMove, type OrderRow, toOrder } from "./orders.model.ts";
+import { isoUtcSql, type OrderRow, toOrder } from "../../common/orders/order.ts";
+import { allowedMoves, canMove, type OrderStatus } from "../../common/orders/status.ts";
+import { orderInsertStatement } from "./orders.insert.ts";
 import { etagOf, ifMatchPasses } from "./orders.etag.ts";
 
 export interface NewOrder {
@@ -28,18 +30,14 @@ export interface IdempotencyRecord {
 
 /**
  * One statement, one round trip and no explicit transaction: the order, its outbox row (and
- * the idempotency record) commit together or not at all. PostgreSQL builds the event value
- * from the inserted row with the fields and formats of toOrder() (tests/api/orders.test.ts
- * compares them); bench/run/references.ts runs the same statement in pgbench, so keep the
- * two in step. The to_char pattern quotes its colons so that pgbench reads no variable in it.
+ * the idempotency record) commit together or not at all (orders.insert.ts). The event's value
+ * is toOrder()'s JSON written by PostgreSQL (tests/api/orders.test.ts compares them).
  */
 export async function insertOrderWithEvent(
   sql: Sql | Tx,
   input: NewOrder,
   idempotency?: IdempotencyRecord,
 ): Promise<VersionedOrder> {
-  const deadline = requestDeadline();
-  const items = sql.json(input.items as never);
   // The first response, for retries with the same key: the same value as the event.
   const remember = idempotency
     ? sql`, idempotency as (
@@ -51,31 +49,21 @@ export async function insertOrderWithEvent(
             response_body = excluded.response_body, created_at = now()
     )`
     : sql``;
-  const [row] = await sql<OrderRow[]>`
-    with o as (
-      insert into orders (id, creator_id, items, order_price)
-      select ${uuidv7()}, ${input.creatorId}, ${items}, ${input.orderPrice}
-      -- Nothing once the request was answered 503 (the statement may have waited, already
-      -- sent, behind another on a busy connection); the clocks are the API's and the server's.
-      where ${deadline}::timestamptz is null or clock_timestamp() < ${deadline}::timestamptz
-      returning *
-    ), v as (
-      select o.id, jsonb_build_object(
-        'id', o.id, 'creator_id', o.creator_id, 'items', o.items, 'order_price', o.order_price,
-        'status', o.status,
-        'created_at', to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"'),
-        'updated_at', to_char(o.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')
-      ) as value
-      from o
-    ), event as (${
-    enqueue(sql, ORDER_CREATED, {
-      key: sql`v.id::text`,
-      value: sql`v.value::text`,
-      from: sql`from v`,
-      traceparent: input.traceparent,
-    })
-  })${remember}
-    select * from o`;
+  const event = enqueue(sql, ORDER_CREATED, {
+    key: sql`v.id::text`,
+    value: sql`v.value::text`,
+    from: sql`from v`,
+    traceparent: input.traceparent,
+  });
+  const [row] = await sql<OrderRow[]>`${
+    orderInsertStatement(sql, {
+      id: uuidv7(),
+      creatorId: input.creatorId,
+      items: sql.json(input.items as never),
+      orderPrice: input.orderPrice,
+      deadline: requestDeadline(),
+    }, sql`, event as (${event})${remember}`)
+  }`;
   if (!row) throw new RequestAbandonedError(); // past the deadline: nothing was written
   return { order: toOrder(row), version: row.version };
 }
@@ -138,7 +126,7 @@ export function changeStatus(
         value: tx`jsonb_build_object(
           'order_id', u.id, 'from', ${current.status}::text, 'to', u.status,
           'version', u.version, 'actor_id', ${input.ownerId}::uuid,
-          'changed_at', to_char(u.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')
+          'changed_at', ${tx.unsafe(isoUtcSql("u.updated_at"))}
         )::text`,
         from: tx`from u`,
         traceparent: input.traceparent,

@@ -1,6 +1,6 @@
 // Route definitions for /orders: request schemas, responses and statuses, in one place.
 import { createRoute, z } from "@hono/zod-openapi";
-import { OrderStatus } from "../../common/events/order-created.ts";
+import { describeMoves, OrderStatus } from "../../common/orders/status.ts";
 import { BEARER, COMMON_PROBLEMS, jsonObject, problems } from "../lib/openapi.ts";
 import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
 import { requireContentType } from "../middleware/content-type.ts";
@@ -109,7 +109,7 @@ export const patchOrderRoute = createRoute({
   path: "/orders/{order_id}",
   tags: ["orders"],
   summary: "Change an order's status",
-  description: "PENDING→PAID|CANCELED, PAID→SHIPPED|CANCELED; SHIPPED and CANCELED are final. " +
+  description: `${describeMoves()} ` +
     "Setting the current status again is a no-op (same ETag, no event). With `If-Match`, the " +
     "change is made only if the order is still at that version: otherwise 412 with the " +
     "current `ETag`, checked before the 409 of a disallowed move. Without it, the change is " +

@@ -1,15 +1,14 @@
 // The references the API's targets are measured against, taken in the same run as the API
 // scenarios (before the API starts, so nothing of the API competes with them):
 // - PostgreSQL's own rate for POST /orders's writes: pgbench running the API's statement
-//   (api/orders/orders.repo.ts, insertOrderWithEvent) with a LISTEN outbox session open, as the
-//   relay keeps one;
+//   (api/orders/orders.insert.ts, written out by pgbench-script.ts) with a LISTEN outbox
+//   session open, as the relay keeps one;
 // - Redis's PING rate (redis-benchmark), the ceiling for anything needing one round trip;
 // - one bcrypt hash's time at the API's cost, which bounds logins/s: cores / hash time.
 import bcrypt from "bcryptjs";
-import { orderCreatedHeaders } from "../../common/events/order-created.ts";
-import { ORDER_BODY } from "../lib/client.ts";
 import { round } from "../lib/proc.ts";
 import { emailPrefix, log, settings, sql } from "./config.ts";
+import { createOrderScript, findPgbench, PGBENCH_TOPIC } from "./pgbench-script.ts";
 
 export type Reference<T> = ({ status: "ok" } & T) | { status: "skipped"; reason: string };
 export type PgReference = Reference<
@@ -21,56 +20,6 @@ export interface BcryptReference {
   hashMs: number;
   /** cores × 1 / hash time: every core hashing, nothing else running. */
   machineLimitPerSecond: number;
-}
-
-/**
- * Rows of the pgbench reference carry this topic and are written as already sent, so that no
- * relay claims them (the API's rows also enter the pending index: a little more work for the
- * API than for the reference, so the ratio errs against the API).
- */
-export const PGBENCH_TOPIC = "bench.pgbench";
-
-// The API's statement with its parameters as literals (the creator as a pgbench variable).
-// The id imitates a UUIDv7 (time first), as the API's ids keep the index append-mostly.
-const CREATE_ORDER_SQL = `
-with o as (
-  insert into orders (id, creator_id, items, order_price)
-  values ((lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0') || '7'
-           || substr(md5(random()::text), 1, 19))::uuid,
-          :creator, '${JSON.stringify(ORDER_BODY.items)}', ${ORDER_BODY.order_price})
-  returning *
-), v as (
-  select o.id, jsonb_build_object(
-    'id', o.id, 'creator_id', o.creator_id, 'items', o.items, 'order_price', o.order_price,
-    'status', o.status,
-    'created_at', to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"'),
-    'updated_at', to_char(o.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')
-  ) as value
-  from o
-), event as (
-  insert into outbox (event_id, topic, record_key, record_value, headers, traceparent, state,
-                      sent_at)
-  select gen_random_uuid(), '${PGBENCH_TOPIC}', v.id::text, v.value::text,
-         '${JSON.stringify(orderCreatedHeaders(crypto.randomUUID()))}', null, 'sent', now()
-  from v
-)
-select * from o;
-`;
-
-async function findPgbench(): Promise<string | null> {
-  const candidates = ["pgbench"];
-  try {
-    for await (const version of Deno.readDir("/usr/lib/postgresql")) {
-      candidates.push(`/usr/lib/postgresql/${version.name}/bin/pgbench`);
-    }
-  } catch { /* not a Debian layout */ }
-  for (const cmd of candidates.reverse()) {
-    try {
-      const { success } = await new Deno.Command(cmd, { args: ["--version"] }).output();
-      if (success) return cmd;
-    } catch { /* not there */ }
-  }
-  return null;
 }
 
 /** Deletes the pgbench rows: the API scenarios must not find a bigger table than they made. */
@@ -88,7 +37,7 @@ export async function pgCreateOrderRate(clientCounts: number[]): Promise<PgRefer
     insert into users (id, email, password_hash)
     values (gen_random_uuid(), ${emailPrefix + "pgbench@example.com"}, 'x') returning id`;
   const script = await Deno.makeTempFile({ suffix: ".sql" });
-  await Deno.writeTextFile(script, CREATE_ORDER_SQL);
+  await Deno.writeTextFile(script, createOrderScript(sql));
   const listener = await sql.listen("outbox", () => {});
   const byClients: Record<number, number> = {};
   try {

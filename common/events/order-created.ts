@@ -1,7 +1,9 @@
 // The `order.created` event on `new_order`, defined once: the API's outbox relay publishes it
-// and the Bun worker validates it. The value is the order as the API returns it, so the
-// original service's consumers (which read id, items, creator_id, created_at) keep working.
+// and the Bun worker validates it. The value is the order as the API returns it
+// (common/orders/order.ts), so the original service's consumers (which read id, items,
+// creator_id, created_at) keep working.
 import { z } from "zod";
+import { Order } from "../orders/order.ts";
 import { eventHeaders, type EventType } from "./event-type.ts";
 import { decodeHeaders, EventHeaders } from "./headers.ts";
 import { TOPICS } from "./topics.ts";
@@ -10,20 +12,11 @@ export const ORDER_TOPIC = TOPICS.newOrder.name;
 export const ORDER_DLQ_TOPIC = TOPICS.newOrder.dlq;
 export const ORDER_TOPIC_PARTITIONS = TOPICS.newOrder.partitions;
 
-export const ORDER_STATUSES = ["PENDING", "PAID", "SHIPPED", "CANCELED"] as const;
-export const OrderStatus = z.enum(ORDER_STATUSES);
-export type OrderStatus = z.infer<typeof OrderStatus>;
+// tests/events import the status type from here.
+export type { OrderStatus } from "../orders/status.ts";
 
-export const OrderCreatedValue = z.object({
-  id: z.string().min(1),
-  creator_id: z.string().min(1),
-  items: z.record(z.string(), z.unknown()),
-  order_price: z.number().nonnegative(),
-  status: OrderStatus,
-  created_at: z.iso.datetime({ offset: true }),
-  updated_at: z.iso.datetime({ offset: true }),
-});
-export type OrderCreatedValue = z.infer<typeof OrderCreatedValue>;
+export const OrderCreatedValue = Order;
+export type OrderCreatedValue = Order;
 
 export const ORDER_CREATED: EventType<"order.created", OrderCreatedValue> = {
   type: "order.created",

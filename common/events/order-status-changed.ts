@@ -3,7 +3,7 @@
 // `order_events` can follow every order's status without polling the API.
 import { z } from "zod";
 import type { EventType } from "./event-type.ts";
-import { OrderStatus } from "./order-created.ts";
+import { OrderStatus } from "../orders/status.ts";
 import { TOPICS } from "./topics.ts";
 
 export const OrderStatusChangedValue = z.object({
