@@ -16,13 +16,30 @@ import { docsRouter } from "./docs/docs.ts";
 import { healthRouter } from "./health/health.ts";
 import { ordersRouter, withFastRead } from "./orders/index.ts";
 import { requestRoundTrip } from "./round-trip.ts";
-import type { App, AppDeps } from "./types.ts";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "./config.ts";
+import type { Log } from "../common/logger.ts";
+import type { AuthDeps } from "./auth/auth.handlers.ts";
+import type { AuthEnv } from "./auth/authenticate.ts";
+import type { HealthDeps } from "./health/health.ts";
+import type { ClientIpEnv } from "./middleware/client-ip.ts";
+import type { HotPathEnv } from "./middleware/hot-path.ts";
+import type { RequestIdEnv } from "./middleware/response-headers.ts";
+import type { OrdersDeps } from "./orders/orders.handlers.ts";
+
+/** Everything the app needs from the outside world; deps.ts and tests build it. */
+export type AppDeps = AuthDeps & OrdersDeps & HealthDeps & { config: Config; log: Log };
+
+/** What the server and the middleware put on every request's context. */
+export type AppEnv = ClientIpEnv & HotPathEnv & RequestIdEnv & AuthEnv;
+
+export type App = OpenAPIHono<AppEnv>;
 
 /** `fastRead: false` leaves every request to the middleware chain (tests compare the two). */
 export function createApp(deps: AppDeps, { fastRead = true }: { fastRead?: boolean } = {}): App {
   const { config, log } = deps;
   // Not strict: `/orders/` routes as `/orders`, as the original (FastAPI) service's clients expect.
-  const app = createRouter({ strict: false });
+  const app = createRouter<AppEnv>({ strict: false });
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   if (config.metrics.enabled) app.use(httpMetrics());

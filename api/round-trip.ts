@@ -2,16 +2,22 @@
 // for the middleware and the fast read (orders/orders.fast-read.ts) alike:
 // the general limit per client, the login and register limits, the bearer token's session for
 // the logout denylist, and the order a GET /orders/{id} reads.
-import { authLimits } from "./auth/index.ts";
-import { bearerToken } from "./middleware/authenticate.ts";
+import {
+  type AuthDeps,
+  authLimits,
+  REVOCATIONS_COMPLETE_KEY,
+  revokedSessionKey,
+} from "./auth/index.ts";
+import { bearerToken } from "./auth/authenticate.ts";
 import { clientIpResolver } from "./middleware/client-ip.ts";
 import { createRoundTrip } from "./middleware/hot-path.ts";
 import { orderCacheKeyFor } from "./orders/index.ts";
-import type { AppDeps } from "./types.ts";
 
 const UNLIMITED = /^\/(health\/|docs|openapi\.json)/;
 
-export function requestRoundTrip({ config, redis, log, tokens }: AppDeps) {
+export function requestRoundTrip(
+  { config, redis, log, tokens }: Pick<AuthDeps, "config" | "redis" | "log" | "tokens">,
+) {
   const limits = config.rateLimit;
   const ip = clientIpResolver(limits.trustedProxies);
   return createRoundTrip({
@@ -33,6 +39,7 @@ export function requestRoundTrip({ config, redis, log, tokens }: AppDeps) {
       if (!token) return null;
       return (await tokens.verify("access", token).catch(() => null))?.sid ?? null;
     },
+    denylist: { session: revokedSessionKey, complete: REVOCATIONS_COMPLETE_KEY },
     prefetch: (c) => c.req.method === "GET" ? orderCacheKeyFor(c.req.path) : null,
   });
 }

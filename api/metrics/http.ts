@@ -4,7 +4,7 @@
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import { activeRecordingSpan } from "../../common/tracing.ts";
-import type { AppEnv } from "../types.ts";
+import type { HotPathEnv } from "../middleware/hot-path.ts";
 import { apiMetrics } from "./metrics.ts";
 
 /** Counts and times one finished request; shared with the fast read (orders.fast-read.ts). */
@@ -19,7 +19,7 @@ export function recordRequest(method: string, route: string, status: number, sec
 }
 
 export function httpMetrics() {
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<HotPathEnv>(async (c, next) => {
     const started = c.env?.receivedAt ?? performance.now();
     try {
       await next();

@@ -11,8 +11,6 @@ import type { Log } from "../../common/logger.ts";
 import { problemResponse } from "../lib/problem.ts";
 import { apiMetrics } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
-import type { AppEnv, Prefetched } from "../types.ts";
-import { REVOCATIONS_COMPLETE_KEY, revokedSessionKey } from "../auth/session-revocation.ts";
 import {
   type Count,
   type Counter,
@@ -59,15 +57,49 @@ if ARGV[3] == '1' then
 end
 return out`;
 
+/** What the request's single Redis round trip found. */
+export interface Prefetched {
+  /** The bearer token's session; `revoked` is null when Redis could not tell (unreachable, or
+   * its denylist not known to be complete). */
+  session?: { sid: string; revoked: boolean | null };
+  /** The cache entry read along, raw; null when absent (or Redis unreachable). */
+  cache?: { key: string; raw: string | null };
+}
+
+/** What the hot path hands to the rest of the request, on the context. */
+export type HotPathEnv = {
+  Bindings: {
+    /** When the request arrived (performance.now()), if before the app saw it: the fast read
+     * (orders/orders.fast-read.ts) hands over requests it does not answer itself. */
+    receivedAt?: number;
+    /** The Redis round trip the fast read already made for this request. */
+    roundTrip?: RoundTrip;
+  };
+  Variables: {
+    prefetched?: Prefetched;
+    /** The rate-limit headers of this request, for an answer written outside hotPath's reach
+     * (the request deadline's 503). */
+    limitHeaders?: Record<string, string>;
+  };
+};
+
+/** Where the logout denylist keeps a session's entry, and its completeness marker. */
+export interface DenylistKeys {
+  session: (sid: string) => string;
+  complete: string;
+}
+
 export interface HotPathOptions {
   redis: Redis;
   log: Log;
   /** Evaluated in order; an empty list limits nothing. */
   limits: LimitRule[];
   /** The session id of the request's bearer token, when it carries a valid one. */
-  session: (c: Context<AppEnv>) => Promise<string | null> | string | null;
+  session: (c: Context) => Promise<string | null> | string | null;
+  /** The logout denylist's keys (auth/session-revocation.ts). */
+  denylist: DenylistKeys;
   /** A cache key to read along (GET /orders/{id}), or null. */
-  prefetch: (c: Context<AppEnv>) => string | null;
+  prefetch: (c: Context) => string | null;
 }
 
 /** What the round trip answered for one request. */
@@ -92,6 +124,10 @@ export function createRoundTrip(opts: HotPathOptions) {
   if (typeof opts.session !== "function" || typeof opts.prefetch !== "function") {
     throw new Error("hotPath: session and prefetch are required");
   }
+  const { denylist } = opts;
+  if (typeof denylist?.session !== "function" || !denylist.complete) {
+    throw new Error("hotPath: denylist keys are required");
+  }
   const limits = opts.limits.map(validateRule);
   const script = redisScript(opts.redis, SCRIPT);
   const memory = new MemoryCounters(Math.max(1, ...limits.map((rule) => rule.rate.windowMs)));
@@ -100,7 +136,7 @@ export function createRoundTrip(opts: HotPathOptions) {
     const keys = counters.map((counter) => counter.key);
     const args = [String(counters.length), sid ? "1" : "0", cacheKey ? "1" : "0"];
     for (const { rule } of counters) args.push(String(rule.rate.windowMs), String(rule.rate.limit));
-    if (sid) keys.push(revokedSessionKey(sid), REVOCATIONS_COMPLETE_KEY);
+    if (sid) keys.push(denylist.session(sid), denylist.complete);
     if (cacheKey) keys.push(cacheKey);
     const reply = await script.run(keys, args) as (number | string | null)[];
     const counts: Count[] = counters.map((_, i) => ({
@@ -121,7 +157,7 @@ export function createRoundTrip(opts: HotPathOptions) {
 
   return {
     /** `sid`: the session, when the caller has verified the token already. */
-    async perform(c: Context<AppEnv>, sid?: string | null): Promise<RoundTrip | null> {
+    async perform(c: Context, sid?: string | null): Promise<RoundTrip | null> {
       const counters: Counter[] = [];
       for (const rule of limits) {
         let key = rule.key(c);
@@ -155,7 +191,7 @@ export type RoundTripper = ReturnType<typeof createRoundTrip>;
 /** The middleware; given a round trip already built, it shares that one's fallback counters. */
 export function hotPath(opts: HotPathOptions | RoundTripper) {
   const trip = opts && "perform" in opts ? opts : createRoundTrip(opts);
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<HotPathEnv>(async (c, next) => {
     // A request the fast read handed over has had its round trip already.
     const done = c.env?.roundTrip ?? await trip.perform(c);
     if (!done) return await next();

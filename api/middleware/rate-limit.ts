@@ -3,14 +3,13 @@
 // the request's single Redis round trip (hot-path.ts).
 import type { Context } from "hono";
 import type { Rate } from "../lib/rate.ts";
-import type { AppEnv } from "../types.ts";
 
 export interface LimitRule {
   /** Names the counters in Redis, `rl:<name>:<key>`: "api", "login", ... */
   name: string;
   rate: Rate;
   /** The counter for this request, or null when the rule does not apply to it. */
-  key: (c: Context<AppEnv>) => string | null | Promise<string | null>;
+  key: (c: Context) => string | null | Promise<string | null>;
 }
 
 export function validateRule(rule: LimitRule): LimitRule {

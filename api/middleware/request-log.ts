@@ -6,7 +6,11 @@
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import type { Log } from "../../common/logger.ts";
-import type { AppEnv } from "../types.ts";
+import type { HotPathEnv } from "./hot-path.ts";
+import type { RequestIdEnv } from "./response-headers.ts";
+
+/** What the access line reads: the request id, and the caller once authenticated. */
+type RequestLogEnv = HotPathEnv & RequestIdEnv & { Variables: { user?: { id: string } } };
 
 /**
  * Writes one access line when the status or the sample says so; `fields` is built only then,
@@ -41,7 +45,7 @@ export const elapsedMs = (started: number) => Math.round((performance.now() - st
 
 export function requestLog(log: Log, opts: { sampleRate?: number } = {}) {
   const write = accessLogger(log, opts);
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<RequestLogEnv>(async (c, next) => {
     const started = c.env?.receivedAt ?? performance.now();
     await next();
     const status = c.res.status;

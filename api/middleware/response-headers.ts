@@ -4,7 +4,9 @@
 // cached GET more than a dozen microseconds; set on the Response it is a fraction of that
 // (bench/PROFILE.md). The same reason has the rate-limit headers set after the handler.
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../types.ts";
+
+/** What `requestId` puts on the context. */
+export type RequestIdEnv = { Variables: { requestId: string } };
 
 const REQUEST_ID = /^[\w\-=]{1,255}$/;
 const HEADER_NAME = /^[A-Za-z0-9-]+$/;
@@ -19,7 +21,7 @@ export const requestIdFrom = (given: string | null | undefined): string =>
  */
 export function requestId({ headerName = "X-Request-Id" }: { headerName?: string } = {}) {
   if (!HEADER_NAME.test(headerName)) throw new Error("requestId: bad headerName");
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<RequestIdEnv>(async (c, next) => {
     const id = requestIdFrom(c.req.header(headerName));
     c.set("requestId", id);
     await next();
@@ -68,7 +70,7 @@ export function securityHeaders(
 ) {
   const always = checked(all);
   const html = checked(documents);
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware(async (c, next) => {
     await next();
     const target = c.res.headers;
     for (const [name, value] of always) target.set(name, value);

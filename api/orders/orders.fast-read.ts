@@ -10,18 +10,18 @@
 import { Context } from "hono";
 import { errorFields, type Log } from "../../common/logger.ts";
 import { type AccessFields, elapsedMs } from "../middleware/request-log.ts";
-import type { RoundTrip, RoundTripper } from "../middleware/hot-path.ts";
+import type { HotPathEnv, RoundTrip, RoundTripper } from "../middleware/hot-path.ts";
 import { rateLimitHeaders, verdict } from "../middleware/rate-limit.ts";
 import { requestIdFrom, SECURITY_HEADERS } from "../middleware/response-headers.ts";
-import { bearerToken } from "../middleware/authenticate.ts";
+import { bearerToken } from "../auth/authenticate.ts";
+import type { ClientIpEnv } from "../middleware/client-ip.ts";
 import type { Tokens } from "../auth/tokens.ts";
-import type { AppEnv } from "../types.ts";
 import { type CachedOrder, orderCacheKeyFor, parseCachedEntry } from "./orders.cache.ts";
 import { countCacheRead } from "../metrics/metrics.ts";
 import { getOrderRoute } from "./orders.routes.ts";
 import { etagOf, ifNoneMatchHits } from "./orders.etag.ts";
 
-type Env = AppEnv["Bindings"];
+type Env = HotPathEnv["Bindings"] & ClientIpEnv["Bindings"];
 type Fetch = (
   request: Request,
   env?: Env,
@@ -69,7 +69,7 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
       // Claims are cached per token (auth/tokens.ts): a client's next requests skip the HMAC.
       const claims = await tokens.verify("access", token).catch(() => null);
       if (!claims) return handOver();
-      const c = new Context<AppEnv>(request, { env: env ?? {}, path });
+      const c = new Context<HotPathEnv & ClientIpEnv>(request, { env: env ?? {}, path });
       trip = await roundTrip.perform(c, claims.sid);
       const entry = trip?.prefetched.cache;
       // The session checked is the token's (its sid was handed in): refused, or unknown (Redis

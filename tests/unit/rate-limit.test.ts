@@ -63,7 +63,13 @@ Deno.test("in-process counters keep fixed windows and stop counting after a refu
 
 Deno.test("hotPath refuses bad options when it is built", () => {
   const redis = {} as Redis;
-  const base = { redis, log: () => {}, session: () => null, prefetch: () => null };
+  const base = {
+    redis,
+    log: () => {},
+    session: () => null,
+    denylist: { session: (sid: string) => sid, complete: "complete" },
+    prefetch: () => null,
+  };
   throws(() => hotPath({ ...base, limits: [rule("Bad Name", "1/minute")] }), /bad name/);
   throws(
     () =>

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { Log } from "../../common/logger.ts";
 import { requestLog } from "../../api/middleware/request-log.ts";
-import type { AppEnv } from "../../api/types.ts";
+import type { AppEnv } from "../../api/app.ts";
 
 function appLogging(sampleRate: number) {
   const lines: { level: string; fields: Record<string, unknown> }[] = [];

@@ -5,10 +5,20 @@
 // Redis cannot tell (unreachable, or its list of revocations not known to be complete after a
 // restart) PostgreSQL, which holds every revocation, answers.
 import { createMiddleware } from "hono/factory";
-import type { Revocations } from "../auth/session-revocation.ts";
-import { InvalidTokenError, type Tokens } from "../auth/tokens.ts";
+import type { HotPathEnv } from "../middleware/hot-path.ts";
 import { ProblemError } from "../lib/problem.ts";
-import type { AppEnv } from "../types.ts";
+import type { Revocations } from "./session-revocation.ts";
+import { InvalidTokenError, type Tokens } from "./tokens.ts";
+
+export interface AuthUser {
+  id: string;
+  role: "user" | "admin";
+  /** The refresh-token family this session belongs to. */
+  sid: string;
+}
+
+/** What `authenticate` puts on the context, for the handlers behind it. */
+export type AuthEnv = { Variables: { user: AuthUser } };
 
 const INVALID_TOKEN = { "WWW-Authenticate": 'Bearer realm="order-service", error="invalid_token"' };
 
@@ -20,7 +30,7 @@ export function bearerToken(header: string | undefined): string | null {
 
 export function authenticate(tokens: Tokens, revocations: Pick<Revocations, "check">) {
   if (!tokens || !revocations) throw new Error("authenticate: tokens and revocations are required");
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<AuthEnv & HotPathEnv>(async (c, next) => {
     const token = bearerToken(c.req.header("Authorization"));
     if (!token) throw new ProblemError(401, "A bearer access token is required.");
     try {
