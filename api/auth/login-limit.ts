@@ -4,7 +4,7 @@
 // counts failed passwords only, so it is applied by the handler (account-lockout.ts).
 import type { Context } from "hono";
 import type { Rate } from "../lib/rate.ts";
-import type { LimitRule } from "../middleware/rate-limit.ts";
+import type { LimitRule } from "../hot-path/index.ts";
 import { accountKey } from "./account-lockout.ts";
 
 // A trailing slash reaches the same handler, so it must reach the same limit.

@@ -4,10 +4,10 @@
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import { activeRecordingSpan } from "../../common/tracing.ts";
-import type { HotPathEnv } from "../middleware/hot-path.ts";
+import type { HotPathEnv } from "../hot-path/context.ts";
 import { apiMetrics } from "./metrics.ts";
 
-/** Counts and times one finished request; shared with the fast read (orders.fast-read.ts). */
+/** Counts and times one finished request; shared with the fast read (hot-path/fast-read.ts). */
 export function recordRequest(method: string, route: string, status: number, seconds: number) {
   apiMetrics.httpRequests.inc({ method, route, status: String(status) });
   apiMetrics.httpDuration.observe({ method, route }, seconds);
@@ -20,7 +20,7 @@ export function recordRequest(method: string, route: string, status: number, sec
 
 export function httpMetrics() {
   return createMiddleware<HotPathEnv>(async (c, next) => {
-    const started = c.env?.receivedAt ?? performance.now();
+    const started = c.env?.handOver?.receivedAt ?? performance.now();
     try {
       await next();
     } finally {

@@ -6,7 +6,7 @@
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import type { Log } from "../../common/logger.ts";
-import type { HotPathEnv } from "./hot-path.ts";
+import type { HotPathEnv } from "../hot-path/context.ts";
 import type { RequestIdEnv } from "./response-headers.ts";
 
 /** What the access line reads: the request id, and the caller once authenticated. */
@@ -15,7 +15,7 @@ type RequestLogEnv = HotPathEnv & RequestIdEnv & { Variables: { user?: { id: str
 /**
  * Writes one access line when the status or the sample says so; `fields` is built only then,
  * in the line's field order. Shared by the middleware below and the fast read
- * (orders/orders.fast-read.ts).
+ * (hot-path/fast-read.ts).
  */
 export function accessLogger(log: Log, { sampleRate = 1 }: { sampleRate?: number } = {}) {
   if (typeof log !== "function") throw new Error("requestLog: log is required");
@@ -46,7 +46,7 @@ export const elapsedMs = (started: number) => Math.round((performance.now() - st
 export function requestLog(log: Log, opts: { sampleRate?: number } = {}) {
   const write = accessLogger(log, opts);
   return createMiddleware<RequestLogEnv>(async (c, next) => {
-    const started = c.env?.receivedAt ?? performance.now();
+    const started = c.env?.handOver?.receivedAt ?? performance.now();
     await next();
     const status = c.res.status;
     write(status, () => ({

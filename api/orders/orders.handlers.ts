@@ -11,7 +11,7 @@ import { listOrdersAfter, listOrdersPage } from "./orders.list.ts";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db.ts";
 import type { Log } from "../../common/logger.ts";
-import type { HotPathEnv } from "../middleware/hot-path.ts";
+import type { HotPathEnv } from "../hot-path/index.ts";
 import type { AuthDeps } from "../auth/auth.handlers.ts";
 import type { OrderCache } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";
@@ -70,7 +70,7 @@ export function ordersRouter({ sql, cache, tokens, revocations, log, config }: O
         : c.body(json, 200, { ...JSON_TYPE, ETag: etag });
       return response as unknown as ReturnType<typeof c.json<Order, 200>>;
     };
-    const cached = await cache.get(order_id, c.get("prefetched")?.cache);
+    const cached = await cache.get(order_id, c.get("hotPath")?.prefetched.cache);
     if (cached) {
       if (!visible(cached.creatorId)) throw new ProblemError(404, "Order not found.");
       // The stored JSON is what c.json(order) would write, without serialising again.

@@ -14,8 +14,7 @@ const API = `${ROOT}api/`;
  */
 const LAYERS: { name: string; paths: string[] }[] = [
   { name: "entry points", paths: ["main.ts", "cli/", "deps.ts"] },
-  // round-trip.ts: what the request path reads for this app's features, composed for app.ts.
-  { name: "app", paths: ["app.ts", "round-trip.ts"] },
+  { name: "app", paths: ["app.ts"] },
   {
     name: "features",
     paths: ["orders/", "auth/", "events/", "health/", "docs/", "metrics/", "housekeeping.ts"],

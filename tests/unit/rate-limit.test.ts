@@ -2,14 +2,14 @@
 // fallback counters, and the checks on options when the middleware is built.
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { parseRate } from "../../api/lib/rate.ts";
-import { hotPath } from "../../api/middleware/hot-path.ts";
+import { hotPath } from "../../api/hot-path/index.ts";
 import {
   type Counter,
   type LimitRule,
   MemoryCounters,
   rateLimitHeaders,
   verdict,
-} from "../../api/middleware/rate-limit.ts";
+} from "../../api/hot-path/rate-limit.ts";
 import type { Redis } from "../../api/redis.ts";
 
 const rule = (name: string, rate: string): LimitRule => ({

@@ -6,19 +6,15 @@
 // PostgreSQL instead (auth/session-revocation.ts), and the cache is a miss, so the order comes
 // from PostgreSQL. So is the denylist while Redis lacks `revoked:complete` (restarted empty).
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { Log } from "../../common/logger.ts";
-import { problemResponse } from "../lib/problem.ts";
-import { apiMetrics } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
+import type { DenylistKeys, Prefetched, RoundTrip } from "./context.ts";
 import {
   type Count,
   type Counter,
   type LimitRule,
   MemoryCounters,
-  rateLimitHeaders,
   validateRule,
-  verdict,
 } from "./rate-limit.ts";
 
 // KEYS: the counters, then the denylist key and its completeness marker when ARGV[2] = "1",
@@ -57,38 +53,6 @@ if ARGV[3] == '1' then
 end
 return out`;
 
-/** What the request's single Redis round trip found. */
-export interface Prefetched {
-  /** The bearer token's session; `revoked` is null when Redis could not tell (unreachable, or
-   * its denylist not known to be complete). */
-  session?: { sid: string; revoked: boolean | null };
-  /** The cache entry read along, raw; null when absent (or Redis unreachable). */
-  cache?: { key: string; raw: string | null };
-}
-
-/** What the hot path hands to the rest of the request, on the context. */
-export type HotPathEnv = {
-  Bindings: {
-    /** When the request arrived (performance.now()), if before the app saw it: the fast read
-     * (orders/orders.fast-read.ts) hands over requests it does not answer itself. */
-    receivedAt?: number;
-    /** The Redis round trip the fast read already made for this request. */
-    roundTrip?: RoundTrip;
-  };
-  Variables: {
-    prefetched?: Prefetched;
-    /** The rate-limit headers of this request, for an answer written outside hotPath's reach
-     * (the request deadline's 503). */
-    limitHeaders?: Record<string, string>;
-  };
-};
-
-/** Where the logout denylist keeps a session's entry, and its completeness marker. */
-export interface DenylistKeys {
-  session: (sid: string) => string;
-  complete: string;
-}
-
 export interface HotPathOptions {
   redis: Redis;
   log: Log;
@@ -102,21 +66,9 @@ export interface HotPathOptions {
   prefetch: (c: Context) => string | null;
 }
 
-/** What the round trip answered for one request. */
-export interface RoundTrip {
-  counters: Counter[];
-  counts: Count[];
-  prefetched: Prefetched;
-}
-
-function withHeaders(response: Response, headers: Record<string, string>): Response {
-  for (const name in headers) response.headers.set(name, headers[name]);
-  return response;
-}
-
 /**
- * The round trip on its own, for the middleware below and for a route that answers outside
- * Hono's chain (orders/orders.fast-read.ts): `perform(c)` is null when the request touches no
+ * The round trip, for the middleware (middleware.ts) and for the fast read, which answers
+ * outside Hono's chain (fast-read.ts): `perform(c)` is null when the request touches no
  * counter, session or cache entry.
  */
 export function createRoundTrip(opts: HotPathOptions) {
@@ -187,33 +139,3 @@ export function createRoundTrip(opts: HotPathOptions) {
 }
 
 export type RoundTripper = ReturnType<typeof createRoundTrip>;
-
-/** The middleware; given a round trip already built, it shares that one's fallback counters. */
-export function hotPath(opts: HotPathOptions | RoundTripper) {
-  const trip = opts && "perform" in opts ? opts : createRoundTrip(opts);
-  return createMiddleware<HotPathEnv>(async (c, next) => {
-    // A request the fast read handed over has had its round trip already.
-    const done = c.env?.roundTrip ?? await trip.perform(c);
-    if (!done) return await next();
-    const { counters, counts } = done;
-    c.set("prefetched", done.prefetched);
-
-    const { index, blocked } = verdict(counters, counts);
-    if (index < 0) return await next();
-    const { rule } = counters[index];
-    const headers = rateLimitHeaders(rule, counts[index], blocked);
-    if (blocked) {
-      apiMetrics.rateLimitRejected.inc({ limiter: rule.name });
-      const rejected = problemResponse(
-        c,
-        429,
-        `Rate limit of ${rule.rate.text} exceeded; retry later.`,
-      );
-      return withHeaders(rejected, headers);
-    }
-    c.set("limitHeaders", headers);
-    await next();
-    // On the finished response (see response-headers.ts for why not before).
-    withHeaders(c.res, headers);
-  });
-}

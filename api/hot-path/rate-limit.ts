@@ -1,6 +1,6 @@
 // Fixed-window rate limits: the rules, their IETF RateLimit-* headers (draft 6, as before),
 // and the per-process counters used while Redis is unreachable. The counting itself happens in
-// the request's single Redis round trip (hot-path.ts).
+// the request's single Redis round trip (round-trip.ts).
 import type { Context } from "hono";
 import type { Rate } from "../lib/rate.ts";
 
