@@ -6,10 +6,9 @@ import { createRouter, registerJsonValue } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { methodNotAllowed } from "./middleware/method-not-allowed.ts";
 import { safeInput } from "./middleware/safe-input.ts";
-import { httpMetrics, recordRequest } from "./metrics/http.ts";
-import { accessLogger, requestLog } from "./middleware/request-log.ts";
+import { recordRequest } from "./metrics/http.ts";
+import { accessLogger } from "./middleware/request-log.ts";
 import { requestTimeout } from "./middleware/request-timeout.ts";
-import { requestId, securityHeaders } from "./middleware/response-headers.ts";
 import {
   type AuthDeps,
   authLimits,
@@ -17,7 +16,14 @@ import {
   REVOCATIONS_COMPLETE_KEY,
   revokedSessionKey,
 } from "./auth/index.ts";
-import { createRoundTrip, hotPath, type HotPathEnv, withFastRead } from "./hot-path/index.ts";
+import {
+  createFinishResponse,
+  createRoundTrip,
+  finishing,
+  hotPath,
+  type HotPathEnv,
+  withFastRead,
+} from "./hot-path/index.ts";
 import { bearerToken } from "./lib/bearer-token.ts";
 import { type ClientIpEnv, clientIpResolver } from "./middleware/client-ip.ts";
 import { TIMEOUT_SWEEP_FLOOR_MS } from "./redis.ts";
@@ -46,12 +52,16 @@ export function createApp(deps: AppDeps, { fastRead = true }: { fastRead?: boole
   // Not strict: `/orders/` routes as `/orders`, as the original (FastAPI) service's clients expect.
   const app = createRouter<AppEnv>({ strict: false });
 
-  app.use(requestId({ headerName: "X-Request-Id" }));
-  if (config.metrics.enabled) app.use(httpMetrics());
   // Access lines are info: below that level none is built at all.
   const accessLog = logs(config.logLevel, "info") ? config.accessLogSampleRate : 0;
-  app.use(requestLog(log, { sampleRate: accessLog }));
-  app.use(securityHeaders());
+  // Request id, security and rate-limit headers, metrics and the access line, for every
+  // response: the same as the fast read's.
+  const finish = createFinishResponse({
+    record: config.metrics.enabled ? recordRequest : null,
+    access: accessLogger(log, { sampleRate: accessLog }),
+    log,
+  });
+  app.use(finishing(finish));
   if (config.corsOrigins.length > 0) {
     app.use(cors({
       origin: config.corsOrigins,
@@ -113,8 +123,7 @@ export function createApp(deps: AppDeps, { fastRead = true }: { fastRead?: boole
     read: cachedOrderRead,
     tokens: deps.tokens,
     roundTrip,
-    record: config.metrics.enabled ? recordRequest : null,
-    access: accessLogger(log, { sampleRate: accessLog }),
+    finish,
     log,
     getPath: app.getPath,
     // The read waits for Redis without a deadline of its own: an EVALSHA, then EVAL after

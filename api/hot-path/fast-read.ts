@@ -5,16 +5,16 @@
 // it (for orders, orders/orders.cached-read.ts). Everything else (no or bad token, 429, a cache
 // miss, Redis down, a foreign order, CORS) goes through the app as before, with the round trip
 // already made handed along (HandOver), so it is counted once and answered exactly as the app
-// answers it. The same shared pieces write the headers, the access line and the metrics, so a
-// response does not tell which path made it (tests/api/fast-read.test.ts).
+// answers it. Its answer is finished as the chain's are (finish.ts), so a response does not
+// tell which path made it (tests/api/fast-read.test.ts).
 import { Context } from "hono";
 import { errorFields, type Log } from "../../common/logger.ts";
 import { bearerToken } from "../lib/bearer-token.ts";
-import { type AccessFields, elapsedMs } from "../middleware/request-log.ts";
-import { requestIdFrom, SECURITY_HEADERS } from "../middleware/response-headers.ts";
+import { requestIdFrom } from "../middleware/response-headers.ts";
 import type { ClientIpEnv } from "../middleware/client-ip.ts";
 import type { AccessTokens, HotPathEnv, RoundTrip } from "./context.ts";
 import { rateLimitHeaders, verdict } from "./rate-limit.ts";
+import type { FinishResponse } from "./finish.ts";
 import type { RoundTripper } from "./round-trip.ts";
 
 type Env = HotPathEnv["Bindings"] & ClientIpEnv["Bindings"];
@@ -43,10 +43,8 @@ export interface FastReadOptions {
   tokens: AccessTokens;
   /** The request's Redis round trip (round-trip.ts), the same one the app's middleware makes. */
   roundTrip: RoundTripper;
-  /** Counts and times a finished request (metrics/http.ts), or null with metrics off. */
-  record: ((method: string, route: string, status: number, seconds: number) => void) | null;
-  /** The access log (middleware/request-log.ts). */
-  access: (status: number, fields: () => AccessFields) => void;
+  /** Headers, metrics and the access line, as the chain finishes its responses (finish.ts). */
+  finish: FinishResponse;
   log: Log;
   /** The app's own path reading (Hono's `app.getPath`), so `c.req.path` is what the app sees. */
   getPath: (request: Request, options: { env?: Env }) => string;
@@ -57,7 +55,7 @@ export interface FastReadOptions {
 /** Wraps the app's fetch: the fast read where it applies, the app for everything else. */
 export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
   if (!opts.enabled) return app;
-  const { read: feature, tokens, roundTrip, record, access, log, getPath } = opts;
+  const { read: feature, tokens, roundTrip, finish, log, getPath } = opts;
 
   async function read(request: Request, env: Env | undefined, path: string): Promise<Response> {
     const receivedAt = performance.now();
@@ -82,44 +80,23 @@ export function withFastRead(app: Fetch, opts: FastReadOptions): Fetch {
       const answer = feature.answer(entry.raw, claims, request);
       if (!answer) return handOver();
 
-      const requestId = requestIdFrom(request.headers.get("X-Request-Id"));
-      const headers: Record<string, string> = { ...answer.headers, "X-Request-Id": requestId };
-      for (const [name, value] of SECURITY_HEADERS) headers[name] = value;
-      if (index >= 0) {
-        const { rule } = trip.counters[index];
-        Object.assign(headers, rateLimitHeaders(rule, trip.counts[index], false));
-      }
-      const response = new Response(answer.body, { status: answer.status, headers });
-      observe(answer.status, requestId, path, claims.sub, receivedAt);
-      return response;
+      const { body, status, headers } = answer;
+      const { counters, counts } = trip;
+      return finish(new Response(body, { status, headers }), {
+        method: "GET",
+        route: feature.route,
+        path,
+        requestId: requestIdFrom(request.headers.get("X-Request-Id")),
+        startedAt: receivedAt,
+        userId: claims.sub,
+        limitHeaders: index >= 0
+          ? rateLimitHeaders(counters[index].rule, counts[index], false)
+          : undefined,
+      });
     } catch (error) {
       // A bug here must not cost the client its answer: the app answers it instead.
       log("error", "fast read failed; the app answers the request", errorFields(error));
       return handOver();
-    }
-  }
-
-  /** The access line and metrics of an answered read; their failure cannot change the answer. */
-  function observe(
-    status: number,
-    requestId: string,
-    path: string,
-    userId: string,
-    receivedAt: number,
-  ) {
-    try {
-      record?.("GET", feature.route, status, (performance.now() - receivedAt) / 1000);
-      access(status, () => ({
-        request_id: requestId,
-        method: "GET",
-        route: feature.route,
-        path,
-        status,
-        duration_ms: elapsedMs(receivedAt),
-        user_id: userId,
-      }));
-    } catch (error) {
-      log("error", "fast read: access log or metrics failed", errorFields(error));
     }
   }
 

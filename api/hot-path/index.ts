@@ -11,6 +11,7 @@ export type {
   RoundTrip,
 } from "./context.ts";
 export { type CachedRead, withFastRead } from "./fast-read.ts";
+export { createFinishResponse, finishing, type FinishResponse } from "./finish.ts";
 export { hotPath } from "./middleware.ts";
 export { type LimitRule, MemoryCounters, rateLimitHeaders, verdict } from "./rate-limit.ts";
 export { createRoundTrip, type HotPathOptions, type RoundTripper } from "./round-trip.ts";

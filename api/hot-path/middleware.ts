@@ -1,6 +1,6 @@
 // The hot path inside Hono's chain: the round trip's answer goes on the context for
 // `authenticate` and the handlers, a request over its limit is refused with 429, and the
-// others carry their rate-limit headers.
+// others carry their rate-limit headers (written by finish.ts).
 import { createMiddleware } from "hono/factory";
 import { problemResponse } from "../lib/problem.ts";
 import { apiMetrics } from "../metrics/metrics.ts";
@@ -37,9 +37,7 @@ export function hotPath(opts: HotPathOptions | RoundTripper) {
       );
       return withHeaders(rejected, headers);
     }
-    answer.limitHeaders = headers;
+    answer.limitHeaders = headers; // on the finished response (finish.ts)
     await next();
-    // On the finished response (see middleware/response-headers.ts for why not before).
-    withHeaders(c.res, headers);
   });
 }

@@ -39,7 +39,6 @@ export function requestTimeout({ timeoutMs }: { timeoutMs: number }) {
     abandonQueries(scope);
     work.catch(() => {}); // it finishes (or fails) in the background; its answer is discarded
     return problemResponse(c, 503, "The request did not complete in time; try again shortly.", {}, {
-      ...c.get("hotPath")?.limitHeaders, // hotPath would add them after its next(), which has not returned
       "Retry-After": "1",
     });
   });

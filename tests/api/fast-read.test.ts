@@ -5,7 +5,7 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { setRole } from "../../api/cli/make-admin.ts";
 import { createApp } from "../../api/app.ts";
 import { apiMetrics } from "../../api/metrics/metrics.ts";
-import { type RoundTrip, withFastRead } from "../../api/hot-path/index.ts";
+import { createFinishResponse, type RoundTrip, withFastRead } from "../../api/hot-path/index.ts";
 import { cachedOrderRead } from "../../api/orders/index.ts";
 import { requestRoundTrip } from "../../api/app.ts";
 import type { Log } from "../../common/logger.ts";
@@ -213,8 +213,7 @@ test("the fast read answers a cached own order itself and hands a foreign one ov
       read: cachedOrderRead,
       tokens: t.deps.tokens,
       roundTrip: { perform: (...args) => (roundTrips++, roundTrip.perform(...args)) },
-      record: null,
-      access: () => {},
+      finish: createFinishResponse({ record: null, access: () => {}, log: () => {} }),
       log: () => {},
       getPath: bare.getPath,
       enabled: true,
