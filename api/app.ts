@@ -1,7 +1,7 @@
 // createApp(deps): the whole HTTP API, built the same way for main.ts and for tests.
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { errorFields, logs } from "../common/logger.ts";
+import { errorFields, type Log, logs } from "../common/logger.ts";
 import { createRouter, registerJsonValue } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { methodNotAllowed } from "./middleware/method-not-allowed.ts";
@@ -32,7 +32,6 @@ import { healthRouter } from "./health/health.ts";
 import { cachedOrderRead, orderCacheKeyFor, ordersRouter } from "./orders/index.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "./config.ts";
-import type { Log } from "../common/logger.ts";
 import type { AuthEnv } from "./auth/authenticate.ts";
 import type { HealthDeps } from "./health/health.ts";
 import type { RequestIdEnv } from "./middleware/response-headers.ts";

@@ -1,5 +1,5 @@
 // The fast read: one cached GET answered outside Hono's middleware chain. It is the service's
-// most frequent request, and the chain's ten middleware cost it more than the work itself
+// most frequent request, and the chain's middleware cost it more than the work itself
 // (bench/PROFILE.md, "Fast read"). It answers only the plain case: a valid, unrevoked token, a
 // counted and unexceeded rate limit, the entry in the cache, and the feature's own answer from
 // it (for orders, orders/orders.cached-read.ts). Everything else (no or bad token, 429, a cache
