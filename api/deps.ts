@@ -14,7 +14,7 @@ import { findOrder } from "./orders/orders.repo.ts";
 import { createRedis } from "./redis.ts";
 import { startRedisRepair } from "./redis-repair.ts";
 import { traceRedis } from "./redis-tracing.ts";
-import type { AppDeps } from "./types.ts";
+import type { AppDeps } from "./app.ts";
 
 /** How often unacknowledged Redis writes are pushed; part of the bounds in docs/security.md. */
 export const REDIS_REPAIR_INTERVAL_MS = 1_000;

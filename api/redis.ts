@@ -77,6 +77,10 @@ export class RedisUnavailableError extends Error {
 // has said nothing for this long is replaced.
 const STALLED_MS = 5_000;
 
+/** Timed-out commands are swept every max(this, a fifth of the command timeout): a command is
+ * noticed as timed out up to that much late (app.ts bounds the fast read's wait with it). */
+export const TIMEOUT_SWEEP_FLOOR_MS = 10;
+
 export function createRedis(config: Config["redis"], log: Log): Redis {
   let down = false;
   let heardAt = performance.now(); // the current client's last lifecycle event
@@ -126,7 +130,7 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
       failFastUntil = now + 2 * config.commandTimeoutMs;
       waiter.reject(new RedisUnavailableError("redis command timed out"));
     }
-  }, Math.max(10, Math.floor(config.commandTimeoutMs / 5)));
+  }, Math.max(TIMEOUT_SWEEP_FLOOR_MS, Math.floor(config.commandTimeoutMs / 5)));
 
   function client() {
     if (!raw.isReady) throw new RedisUnavailableError("redis is not connected");

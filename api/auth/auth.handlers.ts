@@ -15,9 +15,15 @@ import { InvalidTokenError } from "./tokens.ts";
 import { createRouter } from "../lib/openapi.ts";
 import { ProblemError } from "../lib/problem.ts";
 import { uuidv7 } from "../lib/uuid.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { authenticate, type AuthEnv } from "./authenticate.ts";
 import { clientIpResolver } from "../middleware/client-ip.ts";
-import type { AppDeps } from "../types.ts";
+import type { Config } from "../config.ts";
+import type { Sql } from "../db.ts";
+import type { Redis } from "../redis.ts";
+import type { Log } from "../../common/logger.ts";
+import type { Passwords } from "./passwords.ts";
+import type { Revocations } from "./session-revocation.ts";
+import type { Tokens } from "./tokens.ts";
 import {
   logoutRoute,
   MAX_PASSWORD_BYTES,
@@ -36,8 +42,20 @@ const required = (fields: string[], detail: string) =>
     errors: fields.map((field) => ({ path: `body.${field}`, message: "Required" })),
   });
 
-export function authRouter({ sql, redis, revocations, passwords, tokens, config, log }: AppDeps) {
-  const router = createRouter();
+/** What the auth routes need from the outside world. */
+export interface AuthDeps {
+  config: Config;
+  sql: Sql;
+  redis: Redis;
+  /** Logged-out sessions: recorded, pushed to Redis, checked (session-revocation.ts). */
+  revocations: Revocations;
+  passwords: Passwords;
+  tokens: Tokens;
+  log: Log;
+}
+
+export function authRouter({ sql, redis, revocations, passwords, tokens, config, log }: AuthDeps) {
+  const router = createRouter<AuthEnv>();
   const limits = config.rateLimit;
   const clientIp = clientIpResolver(limits.trustedProxies);
   const lockout = createAccountLockout({

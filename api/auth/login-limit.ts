@@ -4,16 +4,15 @@
 // counts failed passwords only, so it is applied by the handler (account-lockout.ts).
 import type { Context } from "hono";
 import type { Rate } from "../lib/rate.ts";
-import type { LimitRule } from "../middleware/rate-limit.ts";
-import type { AppEnv } from "../types.ts";
+import type { LimitRule } from "../hot-path/index.ts";
 import { accountKey } from "./account-lockout.ts";
 
 // A trailing slash reaches the same handler, so it must reach the same limit.
-const isPost = (c: Context<AppEnv>, path: string) =>
+const isPost = (c: Context, path: string) =>
   c.req.method === "POST" && c.req.path.replace(/\/+$/, "") === path;
 
 /** The account a password login is for ("" for none), or null for any other request. */
-async function passwordLoginAccount(c: Context<AppEnv>): Promise<string | null> {
+async function passwordLoginAccount(c: Context): Promise<string | null> {
   if (!isPost(c, "/auth/token")) return null;
   const form: Record<string, unknown> = await c.req.parseBody().catch(() => ({}));
   if (form.grant_type === "refresh_token") return null;
@@ -24,7 +23,7 @@ async function passwordLoginAccount(c: Context<AppEnv>): Promise<string | null> 
 export function authLimits(opts: {
   login: Rate;
   register: Rate;
-  clientIp: (c: Context<AppEnv>) => string;
+  clientIp: (c: Context) => string;
 }): LimitRule[] {
   if (typeof opts?.clientIp !== "function") throw new Error("authLimits: clientIp is required");
   return [

@@ -2,7 +2,7 @@
 // until they expire. The revocation is kept in PostgreSQL (session_revocations), in the
 // transaction that revokes the refresh family, until the last access token has expired; Redis
 // holds a copy (`revoked:sid:<sid>`) that the request's single round trip reads
-// (middleware/hot-path.ts). `revoked:complete` says Redis holds every revocation but the few a
+// (hot-path/round-trip.ts). `revoked:complete` says Redis holds every revocation but the few a
 // repair pass has still to push: a Redis that restarted empty lacks it, and until the repair
 // has put the list back, and while Redis cannot be asked at all, a token's session is checked in
 // PostgreSQL instead. Bounds: docs/security.md, "Redis writes under partial failure".

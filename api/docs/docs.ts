@@ -8,7 +8,6 @@ import { Hono } from "hono";
 // Only the path helper: the package's main module would load the whole UI bundle into this
 // process (about 30 MB of heap) for nothing.
 import getAbsoluteFSPath from "swagger-ui-dist/absolute-path.js";
-import type { AppEnv } from "../types.ts";
 import { asyncApiDocument } from "../../common/events/asyncapi.ts";
 
 const ASSETS: Record<string, string> = {
@@ -40,7 +39,7 @@ function matches(ifNoneMatch: string | undefined, etag: string) {
 export function docsRouter() {
   const dir = getAbsoluteFSPath();
   const loaded = new Map<string, Promise<Asset>>();
-  const router = new Hono<AppEnv>();
+  const router = new Hono();
   router.get("/docs/assets/swagger-ui-dist/:file", async (c) => {
     const name = c.req.param("file");
     const type = ASSETS[name];

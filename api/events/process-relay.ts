@@ -1,12 +1,12 @@
 // The outbox relay as an API process runs it (main.ts, and the tests that need the same
 // wiring): on the relay's own pool, with its Kafka producer reported by readiness.
 import type { Config } from "../config.ts";
-import type { AppDeps } from "../types.ts";
+import type { HealthDeps } from "../health/health.ts";
 import { createOutboxRelay, type OutboxRelayOptions } from "./relay.ts";
 
 /** Builds the relay and registers its readiness check; call before createApp(deps). */
 export function createProcessRelay(
-  deps: AppDeps,
+  deps: Pick<HealthDeps, "sql" | "opsSql" | "log" | "readinessChecks">,
   config: Config,
   overrides: Partial<OutboxRelayOptions> = {},
 ) {

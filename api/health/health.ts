@@ -9,7 +9,29 @@
 // queries PostgreSQL on a connection of its own, never on the relay's (docs/operations.md, "Separate pools").
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/openapi.ts";
-import type { AppDeps, DependencyStatus } from "../types.ts";
+import type { Sql } from "../db.ts";
+import type { Redis } from "../redis.ts";
+import type { Log } from "../../common/logger.ts";
+
+export interface DependencyStatus {
+  ok: boolean;
+  detail?: string;
+}
+
+type Check = () => Promise<DependencyStatus> | DependencyStatus;
+
+/** What readiness asks; the relay adds its Kafka producer (events/process-relay.ts). */
+export interface HealthDeps {
+  sql: Sql;
+  /** A small pool of its own for the outbox relay and its leader lock. */
+  opsSql?: Sql;
+  /** The readiness probe's one connection, which no relay query needs. */
+  probeSql?: Sql;
+  redis: Redis;
+  log: Log;
+  /** Extra readiness checks (the Kafka producer, when the relay runs in this process). */
+  readinessChecks?: Record<string, Check>;
+}
 
 const Readiness = z.object({ status: z.enum(["ok", "degraded", "down"]) }).openapi("Readiness");
 
@@ -37,8 +59,6 @@ const readyRoute = createRoute({
     },
   },
 });
-
-type Check = () => Promise<DependencyStatus> | DependencyStatus;
 
 async function withTimeout(check: Check) {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -94,7 +114,7 @@ export function sharedReadiness(
 }
 
 export function healthRouter(
-  { sql, opsSql = sql, probeSql = opsSql, redis, log, readinessChecks = {} }: AppDeps,
+  { sql, opsSql = sql, probeSql = opsSql, redis, log, readinessChecks = {} }: HealthDeps,
 ) {
   const router = createRouter();
   const checks: Record<string, Check> = {

@@ -1,7 +1,8 @@
 // Helpers for route definitions: problem responses and the router whose validation
 // failures become 422 problems.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../types.ts";
+import type { Env } from "hono";
+import type { BlankEnv } from "hono/types";
 import { problemResponse, ProblemSchema, zodIssues } from "./problem.ts";
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -36,8 +37,9 @@ export function problems<S extends number>(...statuses: S[]) {
 export const COMMON_PROBLEMS = [400, 422, 429, 503] as const;
 
 /** `strict: false` (top-level app only): `/orders/` routes as `/orders`, as in FastAPI. */
-export function createRouter(opts: { strict?: boolean } = {}) {
-  return new OpenAPIHono<AppEnv>({
+/** `E`: what the router's middleware put on the context, for its handlers. */
+export function createRouter<E extends Env = BlankEnv>(opts: { strict?: boolean } = {}) {
+  return new OpenAPIHono<E>({
     strict: opts.strict ?? true,
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -83,7 +85,7 @@ export const JSON_VALUE_SCHEMA = {
   ],
 } as const;
 
-export function registerJsonValue(app: OpenAPIHono<AppEnv>) {
+export function registerJsonValue<E extends Env>(app: OpenAPIHono<E>) {
   app.openAPIRegistry.registerComponent("schemas", "JsonValue", JSON_VALUE_SCHEMA as never);
 }
 

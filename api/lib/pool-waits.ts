@@ -5,7 +5,7 @@
 // Only for a pool whose callers await every query at once (as the relay's do): a query is
 // counted from when it is made, and its completion is followed through its promise, which starts
 // it. A nested fragment would be started by this, so such a pool must not build fragments.
-import type { Sql } from "../db.ts";
+import type { Sql } from "postgres";
 
 /** How to give a counted reservation back without releasing it (see abandonReservation). */
 const abandoners = new WeakMap<object, () => void>();

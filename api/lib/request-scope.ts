@@ -5,7 +5,7 @@
 // running ones get a cancel request, and a transaction that starts or issues a statement
 // after the deadline rolls back instead.
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Sql } from "../db.ts";
+import type { Sql } from "postgres";
 
 /** postgres.js Query internals this module relies on (postgres 3.4.9, src/query.js). */
 interface QueryState {

@@ -1,13 +1,10 @@
 // Counts and times every request by method, route TEMPLATE (never the raw path: ids would make
 // a new series each) and status. Also names Deno's HTTP server span after the route, when
 // tracing is on, so traces group by route too.
-import { createMiddleware } from "hono/factory";
-import { routePath } from "hono/route";
 import { activeRecordingSpan } from "../../common/tracing.ts";
-import type { AppEnv } from "../types.ts";
 import { apiMetrics } from "./metrics.ts";
 
-/** Counts and times one finished request; shared with the fast read (orders.fast-read.ts). */
+/** Counts and times one finished request (hot-path/finish.ts, for the chain and the fast read). */
 export function recordRequest(method: string, route: string, status: number, seconds: number) {
   apiMetrics.httpRequests.inc({ method, route, status: String(status) });
   apiMetrics.httpDuration.observe({ method, route }, seconds);
@@ -16,16 +13,4 @@ export function recordRequest(method: string, route: string, status: number, sec
     span.setAttribute("http.route", route);
     span.updateName(`${method} ${route}`);
   }
-}
-
-export function httpMetrics() {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const started = c.env?.receivedAt ?? performance.now();
-    try {
-      await next();
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      recordRequest(c.req.method, routePath(c, -1), c.res.status, seconds);
-    }
-  });
 }

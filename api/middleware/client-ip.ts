@@ -5,7 +5,9 @@
 // the IPv4 address, or the IPv6 /64.
 import type { Context } from "hono";
 import { type Cidr, cidrContains, limitUnit, parseIp } from "../lib/ip.ts";
-import type { AppEnv } from "../types.ts";
+
+/** The socket peer's address, which the server hands to the app (main.ts). */
+export type ClientIpEnv = { Bindings: { remoteAddr?: { hostname?: string } } };
 
 export function clientAddress(
   peer: string | undefined,
@@ -34,7 +36,7 @@ export function clientIpResolver(trusted: readonly Cidr[]) {
   // Parsing an address is a measurable share of a cached GET; a client sends many requests
   // from one address, so the unit of a peer without a forwarded chain is remembered (bounded).
   const byPeer = new Map<string, string>();
-  return (c: Context<AppEnv>): string => {
+  return (c: Context<ClientIpEnv>): string => {
     const peer = c.env?.remoteAddr?.hostname;
     const forwardedFor = trusted.length > 0 ? c.req.header("X-Forwarded-For") : undefined;
     if (forwardedFor || peer === undefined) return clientAddress(peer, forwardedFor, trusted);

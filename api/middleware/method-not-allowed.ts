@@ -4,7 +4,6 @@
 // which runs first when enabled).
 import { createMiddleware } from "hono/factory";
 import { problemResponse } from "../lib/problem.ts";
-import type { AppEnv } from "../types.ts";
 
 export interface RouteInfo {
   method: string;
@@ -49,7 +48,7 @@ export function methodNotAllowed(routes: () => readonly RouteInfo[]) {
   // Per method, one pattern of every path that has it: the common case (a known method on a
   // known path) costs one regex test instead of a scan of the table.
   let served: Map<string, RegExp> | undefined;
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware(async (c, next) => {
     table ??= methodTable(routes());
     served ??= servedPatterns(table);
     const method = c.req.method.toUpperCase();

@@ -3,20 +3,16 @@
 // `sampleRate` (ACCESS_LOG_SAMPLE_RATE; 1 logs every request, 0 none), because formatting and
 // writing a line per request costs a cached GET a measurable share of its time
 // (bench/PROFILE.md).
-import { createMiddleware } from "hono/factory";
-import { routePath } from "hono/route";
 import type { Log } from "../../common/logger.ts";
-import type { AppEnv } from "../types.ts";
 
 /**
  * Writes one access line when the status or the sample says so; `fields` is built only then,
- * in the line's field order. Shared by the middleware below and the fast read
- * (orders/orders.fast-read.ts).
+ * in the line's field order. Used by every finished response (hot-path/finish.ts).
  */
 export function accessLogger(log: Log, { sampleRate = 1 }: { sampleRate?: number } = {}) {
-  if (typeof log !== "function") throw new Error("requestLog: log is required");
+  if (typeof log !== "function") throw new Error("accessLogger: log is required");
   if (!(sampleRate >= 0 && sampleRate <= 1)) {
-    throw new Error("requestLog: sampleRate must be between 0 and 1");
+    throw new Error("accessLogger: sampleRate must be between 0 and 1");
   }
   return (status: number, fields: () => AccessFields) => {
     if (status < 500 && (sampleRate === 0 || (sampleRate < 1 && Math.random() >= sampleRate))) {
@@ -38,21 +34,3 @@ export type AccessFields = {
 
 /** Milliseconds since `started`, to the hundredth. */
 export const elapsedMs = (started: number) => Math.round((performance.now() - started) * 100) / 100;
-
-export function requestLog(log: Log, opts: { sampleRate?: number } = {}) {
-  const write = accessLogger(log, opts);
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const started = c.env?.receivedAt ?? performance.now();
-    await next();
-    const status = c.res.status;
-    write(status, () => ({
-      request_id: c.get("requestId"),
-      method: c.req.method,
-      route: routePath(c, -1),
-      path: c.req.path,
-      status,
-      duration_ms: elapsedMs(started),
-      user_id: c.get("user")?.id,
-    }));
-  });
-}

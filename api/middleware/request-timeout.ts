@@ -6,7 +6,7 @@
 import { createMiddleware } from "hono/factory";
 import { problemResponse } from "../lib/problem.ts";
 import { abandonQueries, type RequestScope, runInScope } from "../lib/request-scope.ts";
-import type { AppEnv } from "../types.ts";
+import type { HotPathEnv } from "../hot-path/context.ts";
 
 export function requestTimeout({ timeoutMs }: { timeoutMs: number }) {
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
@@ -16,9 +16,10 @@ export function requestTimeout({ timeoutMs }: { timeoutMs: number }) {
   // fires a little early, 5 % of the bound and at most 250 ms, so the client has its 503
   // within REQUEST_TIMEOUT_MS (the chaos suite saw 5,028 ms against a 5,000 ms bound before).
   const firstFireAfterMs = timeoutMs - Math.min(250, Math.floor(timeoutMs / 20));
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<HotPathEnv>(async (c, next) => {
     // A request handed over by the fast read has waited since it arrived.
-    const waited = c.env?.receivedAt === undefined ? 0 : performance.now() - c.env.receivedAt;
+    const receivedAt = c.env?.handOver?.receivedAt;
+    const waited = receivedAt === undefined ? 0 : performance.now() - receivedAt;
     const fireAfterMs = Math.max(0, firstFireAfterMs - waited);
     const scope: RequestScope = { abandoned: false, deadline: Date.now() + fireAfterMs };
     const work = runInScope(scope, next);
@@ -38,7 +39,6 @@ export function requestTimeout({ timeoutMs }: { timeoutMs: number }) {
     abandonQueries(scope);
     work.catch(() => {}); // it finishes (or fails) in the background; its answer is discarded
     return problemResponse(c, 503, "The request did not complete in time; try again shortly.", {}, {
-      ...c.get("limitHeaders"), // hotPath would add them after its next(), which has not returned
       "Retry-After": "1",
     });
   });

@@ -1,31 +1,18 @@
-// The headers every response carries: the request id and the security headers. Both are set
-// on the finished response, after the handler: in Deno a header given before the response
-// exists goes through a Headers object that is then copied into the Response, which cost a
-// cached GET more than a dozen microseconds; set on the Response it is a fraction of that
-// (bench/PROFILE.md). The same reason has the rate-limit headers set after the handler.
-import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../types.ts";
+// The headers every response carries: the request id and the security headers, which
+// hot-path/finish.ts writes on the finished response, after the handler: in Deno a header
+// given before the response exists goes through a Headers object that is then copied into the
+// Response, which cost a cached GET more than a dozen microseconds; set on the Response it is
+// a fraction of that (bench/PROFILE.md). The same reason has the rate-limit headers set after
+// the handler.
+
+/** What hot-path/finish.ts puts on the context: the request id, for the log and handlers. */
+export type RequestIdEnv = { Variables: { requestId: string } };
 
 const REQUEST_ID = /^[\w\-=]{1,255}$/;
-const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 
 /** The caller's request id when it is a safe token, else a new one. */
 export const requestIdFrom = (given: string | null | undefined): string =>
   given != null && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-
-/**
- * `X-Request-Id`: the caller's when it is a safe token (letters, digits, `_-=`, up to 255),
- * else a new UUID. Available to the log and handlers as `c.get("requestId")`.
- */
-export function requestId({ headerName = "X-Request-Id" }: { headerName?: string } = {}) {
-  if (!HEADER_NAME.test(headerName)) throw new Error("requestId: bad headerName");
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const id = requestIdFrom(c.req.header(headerName));
-    c.set("requestId", id);
-    await next();
-    c.res.headers.set(headerName, id);
-  });
-}
 
 /**
  * What a JSON API's responses need (OWASP REST Security Cheat Sheet): no MIME sniffing, no
@@ -48,32 +35,3 @@ export const DOCUMENT_HEADERS: readonly (readonly [string, string])[] = [
   ["X-DNS-Prefetch-Control", "off"],
   ["X-Permitted-Cross-Domain-Policies", "none"],
 ];
-
-type HeaderList = readonly (readonly [string, string])[];
-
-function checked(headers: HeaderList): HeaderList {
-  for (const [name, value] of headers) {
-    if (!HEADER_NAME.test(name) || /[\r\n]/.test(value)) {
-      throw new Error(`securityHeaders: bad header ${name}`);
-    }
-  }
-  return headers;
-}
-
-export function securityHeaders(
-  { all = SECURITY_HEADERS, documents = DOCUMENT_HEADERS }: {
-    all?: HeaderList;
-    documents?: HeaderList;
-  } = {},
-) {
-  const always = checked(all);
-  const html = checked(documents);
-  return createMiddleware<AppEnv>(async (c, next) => {
-    await next();
-    const target = c.res.headers;
-    for (const [name, value] of always) target.set(name, value);
-    if (target.get("Content-Type")?.startsWith("text/html")) {
-      for (const [name, value] of html) target.set(name, value);
-    }
-  });
-}

@@ -4,7 +4,6 @@
 import { createMiddleware } from "hono/factory";
 import { type InputIssue, inspectJson, MAX_JSON_DEPTH } from "../lib/safe-input.ts";
 import { ProblemError } from "../lib/problem.ts";
-import type { AppEnv } from "../types.ts";
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)$/i;
@@ -13,7 +12,7 @@ const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export function safeInput(opts: { maxDepth?: number } = {}) {
   const maxDepth = opts.maxDepth ?? MAX_JSON_DEPTH;
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new Error("safeInput: bad maxDepth");
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware(async (c, next) => {
     if (!WITH_BODY.has(c.req.method)) return await next();
     const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0].trim();
     let issues: InputIssue[] = [];

@@ -2,4 +2,4 @@
 export { ordersRouter } from "./orders.handlers.ts";
 export { createOrderCache, type OrderCache, orderCacheKeyFor } from "./orders.cache.ts";
 export { findOrder } from "./orders.repo.ts";
-export { withFastRead } from "./orders.fast-read.ts";
+export { cachedOrderRead } from "./orders.cached-read.ts";

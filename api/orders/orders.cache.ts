@@ -5,7 +5,7 @@ import type { Log } from "../../common/logger.ts";
 import { countCacheRead } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
 import { writeAcknowledged } from "../redis-acknowledged.ts";
-import type { Prefetched } from "../types.ts";
+import type { Prefetched } from "../hot-path/index.ts";
 import type { Order } from "./orders.model.ts";
 import { ORDER_KEYS } from "../../common/orders/order.ts";
 

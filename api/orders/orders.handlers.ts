@@ -2,13 +2,18 @@
 import { createRouter } from "../lib/openapi.ts";
 import { currentTraceparent } from "../../common/tracing.ts";
 import { ProblemError } from "../lib/problem.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { authenticate, type AuthEnv } from "../auth/authenticate.ts";
 import { publishChange } from "./cache-repairs.ts";
 import { createOrder } from "./orders.create.ts";
 import { changeStatus, findOrder } from "./orders.repo.ts";
 import { createCursors, CursorError, cursorKey, type CursorPosition } from "./orders.cursor.ts";
 import { listOrdersAfter, listOrdersPage } from "./orders.list.ts";
-import type { AppDeps } from "../types.ts";
+import type { Config } from "../config.ts";
+import type { Sql } from "../db.ts";
+import type { Log } from "../../common/logger.ts";
+import type { HotPathEnv } from "../hot-path/index.ts";
+import type { AuthDeps } from "../auth/auth.handlers.ts";
+import type { OrderCache } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";
 import {
   createOrderRoute,
@@ -21,8 +26,16 @@ import { etagOf, ifNoneMatchHits } from "./orders.etag.ts";
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 
-export function ordersRouter({ sql, cache, tokens, revocations, log, config }: AppDeps) {
-  const router = createRouter();
+/** What the orders routes need from the outside world. */
+export interface OrdersDeps extends Pick<AuthDeps, "tokens" | "revocations"> {
+  config: Config;
+  sql: Sql;
+  cache: OrderCache;
+  log: Log;
+}
+
+export function ordersRouter({ sql, cache, tokens, revocations, log, config }: OrdersDeps) {
+  const router = createRouter<AuthEnv & HotPathEnv>();
   router.use("/orders/*", authenticate(tokens, revocations));
   router.use("/orders", authenticate(tokens, revocations));
 
@@ -57,7 +70,7 @@ export function ordersRouter({ sql, cache, tokens, revocations, log, config }: A
         : c.body(json, 200, { ...JSON_TYPE, ETag: etag });
       return response as unknown as ReturnType<typeof c.json<Order, 200>>;
     };
-    const cached = await cache.get(order_id, c.get("prefetched")?.cache);
+    const cached = await cache.get(order_id, c.get("hotPath")?.prefetched.cache);
     if (cached) {
       if (!visible(cached.creatorId)) throw new ProblemError(404, "Order not found.");
       // The stored JSON is what c.json(order) would write, without serialising again.

@@ -1,4 +1,4 @@
-// The fast read (api/orders/orders.fast-read.ts) must answer every URL exactly as the app
+// The fast read (api/hot-path/fast-read.ts) must answer every URL exactly as the app
 // without it does, whether or not the order is cached: slashes, encoded slashes, case and
 // query variants of GET /orders/{id} included.
 import { deepStrictEqual, strictEqual } from "node:assert/strict";

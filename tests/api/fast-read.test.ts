@@ -1,13 +1,13 @@
-// The fast read (api/orders/orders.fast-read.ts) answers a cached GET /orders/{id} outside the
+// The fast read (api/hot-path/fast-read.ts) answers a cached GET /orders/{id} outside the
 // middleware chain. What it answers must be what the chain answers, and what it hands over must
 // be counted once and answered by the app as before.
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { setRole } from "../../api/cli/make-admin.ts";
 import { createApp } from "../../api/app.ts";
 import { apiMetrics } from "../../api/metrics/metrics.ts";
-import type { RoundTrip } from "../../api/middleware/hot-path.ts";
-import { withFastRead } from "../../api/orders/index.ts";
-import { requestRoundTrip } from "../../api/round-trip.ts";
+import { createFinishResponse, type RoundTrip, withFastRead } from "../../api/hot-path/index.ts";
+import { cachedOrderRead } from "../../api/orders/index.ts";
+import { requestRoundTrip } from "../../api/app.ts";
 import type { Log } from "../../common/logger.ts";
 import { createTestApp, expectProblem, test, type TestApp } from "../helpers/app.ts";
 import { tamperSignature, uniqueIp } from "../helpers/config.ts";
@@ -207,13 +207,13 @@ test("the fast read answers a cached own order itself and hands a foreign one ov
     let roundTrips = 0;
     const roundTrip = requestRoundTrip(t.deps);
     const fetch = withFastRead((request, env) => {
-      handedOver.push(env?.roundTrip);
+      handedOver.push(env?.handOver?.roundTrip ?? undefined);
       return bare.fetch(request, env);
     }, {
+      read: cachedOrderRead,
       tokens: t.deps.tokens,
       roundTrip: { perform: (...args) => (roundTrips++, roundTrip.perform(...args)) },
-      record: null,
-      access: () => {},
+      finish: createFinishResponse({ record: null, access: () => {}, log: () => {} }),
       log: () => {},
       getPath: bare.getPath,
       enabled: true,

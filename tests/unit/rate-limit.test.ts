@@ -2,14 +2,14 @@
 // fallback counters, and the checks on options when the middleware is built.
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { parseRate } from "../../api/lib/rate.ts";
-import { hotPath } from "../../api/middleware/hot-path.ts";
+import { hotPath } from "../../api/hot-path/index.ts";
 import {
   type Counter,
   type LimitRule,
   MemoryCounters,
   rateLimitHeaders,
   verdict,
-} from "../../api/middleware/rate-limit.ts";
+} from "../../api/hot-path/rate-limit.ts";
 import type { Redis } from "../../api/redis.ts";
 
 const rule = (name: string, rate: string): LimitRule => ({
@@ -63,7 +63,13 @@ Deno.test("in-process counters keep fixed windows and stop counting after a refu
 
 Deno.test("hotPath refuses bad options when it is built", () => {
   const redis = {} as Redis;
-  const base = { redis, log: () => {}, session: () => null, prefetch: () => null };
+  const base = {
+    redis,
+    log: () => {},
+    session: () => null,
+    denylist: { session: (sid: string) => sid, complete: "complete" },
+    prefetch: () => null,
+  };
   throws(() => hotPath({ ...base, limits: [rule("Bad Name", "1/minute")] }), /bad name/);
   throws(
     () =>

@@ -1,17 +1,17 @@
 // The access log: every request at sample rate 1, none but server errors at 0.
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { Hono } from "hono";
-import { requestId } from "hono/request-id";
 import type { Log } from "../../common/logger.ts";
-import { requestLog } from "../../api/middleware/request-log.ts";
-import type { AppEnv } from "../../api/types.ts";
+import { createFinishResponse, finishing } from "../../api/hot-path/index.ts";
+import { accessLogger } from "../../api/middleware/request-log.ts";
+import type { AppEnv } from "../../api/app.ts";
 
 function appLogging(sampleRate: number) {
   const lines: { level: string; fields: Record<string, unknown> }[] = [];
   const log: Log = (level, _msg, fields = {}) => lines.push({ level, fields });
   const app = new Hono<AppEnv>();
-  app.use(requestId());
-  app.use(requestLog(log, { sampleRate }));
+  const access = accessLogger(log, { sampleRate });
+  app.use(finishing(createFinishResponse({ record: null, access, log: () => {} })));
   app.get("/ok/:id", (c) => c.json({ ok: true }));
   app.get("/boom", () => {
     throw new Error("boom");
@@ -45,5 +45,5 @@ Deno.test("sample rate 0 logs no successful request but every server error", asy
 });
 
 Deno.test("a sample rate outside 0..1 is refused when the middleware is built", () => {
-  throws(() => requestLog(() => {}, { sampleRate: 1.5 }), /sampleRate/);
+  throws(() => accessLogger(() => {}, { sampleRate: 1.5 }), /sampleRate/);
 });

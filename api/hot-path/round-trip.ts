@@ -6,21 +6,15 @@
 // PostgreSQL instead (auth/session-revocation.ts), and the cache is a miss, so the order comes
 // from PostgreSQL. So is the denylist while Redis lacks `revoked:complete` (restarted empty).
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { Log } from "../../common/logger.ts";
-import { problemResponse } from "../lib/problem.ts";
-import { apiMetrics } from "../metrics/metrics.ts";
 import { type Redis, redisScript } from "../redis.ts";
-import type { AppEnv, Prefetched } from "../types.ts";
-import { REVOCATIONS_COMPLETE_KEY, revokedSessionKey } from "../auth/session-revocation.ts";
+import type { DenylistKeys, Prefetched, RoundTrip } from "./context.ts";
 import {
   type Count,
   type Counter,
   type LimitRule,
   MemoryCounters,
-  rateLimitHeaders,
   validateRule,
-  verdict,
 } from "./rate-limit.ts";
 
 // KEYS: the counters, then the denylist key and its completeness marker when ARGV[2] = "1",
@@ -65,32 +59,26 @@ export interface HotPathOptions {
   /** Evaluated in order; an empty list limits nothing. */
   limits: LimitRule[];
   /** The session id of the request's bearer token, when it carries a valid one. */
-  session: (c: Context<AppEnv>) => Promise<string | null> | string | null;
+  session: (c: Context) => Promise<string | null> | string | null;
+  /** The logout denylist's keys (auth/session-revocation.ts). */
+  denylist: DenylistKeys;
   /** A cache key to read along (GET /orders/{id}), or null. */
-  prefetch: (c: Context<AppEnv>) => string | null;
-}
-
-/** What the round trip answered for one request. */
-export interface RoundTrip {
-  counters: Counter[];
-  counts: Count[];
-  prefetched: Prefetched;
-}
-
-function withHeaders(response: Response, headers: Record<string, string>): Response {
-  for (const name in headers) response.headers.set(name, headers[name]);
-  return response;
+  prefetch: (c: Context) => string | null;
 }
 
 /**
- * The round trip on its own, for the middleware below and for a route that answers outside
- * Hono's chain (orders/orders.fast-read.ts): `perform(c)` is null when the request touches no
+ * The round trip, for the middleware (middleware.ts) and for the fast read, which answers
+ * outside Hono's chain (fast-read.ts): `perform(c)` is null when the request touches no
  * counter, session or cache entry.
  */
 export function createRoundTrip(opts: HotPathOptions) {
   if (!opts?.redis || typeof opts.log !== "function") throw new Error("hotPath: redis and log");
   if (typeof opts.session !== "function" || typeof opts.prefetch !== "function") {
     throw new Error("hotPath: session and prefetch are required");
+  }
+  const { denylist } = opts;
+  if (typeof denylist?.session !== "function" || !denylist.complete) {
+    throw new Error("hotPath: denylist keys are required");
   }
   const limits = opts.limits.map(validateRule);
   const script = redisScript(opts.redis, SCRIPT);
@@ -100,7 +88,7 @@ export function createRoundTrip(opts: HotPathOptions) {
     const keys = counters.map((counter) => counter.key);
     const args = [String(counters.length), sid ? "1" : "0", cacheKey ? "1" : "0"];
     for (const { rule } of counters) args.push(String(rule.rate.windowMs), String(rule.rate.limit));
-    if (sid) keys.push(revokedSessionKey(sid), REVOCATIONS_COMPLETE_KEY);
+    if (sid) keys.push(denylist.session(sid), denylist.complete);
     if (cacheKey) keys.push(cacheKey);
     const reply = await script.run(keys, args) as (number | string | null)[];
     const counts: Count[] = counters.map((_, i) => ({
@@ -121,7 +109,7 @@ export function createRoundTrip(opts: HotPathOptions) {
 
   return {
     /** `sid`: the session, when the caller has verified the token already. */
-    async perform(c: Context<AppEnv>, sid?: string | null): Promise<RoundTrip | null> {
+    async perform(c: Context, sid?: string | null): Promise<RoundTrip | null> {
       const counters: Counter[] = [];
       for (const rule of limits) {
         let key = rule.key(c);
@@ -151,33 +139,3 @@ export function createRoundTrip(opts: HotPathOptions) {
 }
 
 export type RoundTripper = ReturnType<typeof createRoundTrip>;
-
-/** The middleware; given a round trip already built, it shares that one's fallback counters. */
-export function hotPath(opts: HotPathOptions | RoundTripper) {
-  const trip = opts && "perform" in opts ? opts : createRoundTrip(opts);
-  return createMiddleware<AppEnv>(async (c, next) => {
-    // A request the fast read handed over has had its round trip already.
-    const done = c.env?.roundTrip ?? await trip.perform(c);
-    if (!done) return await next();
-    const { counters, counts } = done;
-    c.set("prefetched", done.prefetched);
-
-    const { index, blocked } = verdict(counters, counts);
-    if (index < 0) return await next();
-    const { rule } = counters[index];
-    const headers = rateLimitHeaders(rule, counts[index], blocked);
-    if (blocked) {
-      apiMetrics.rateLimitRejected.inc({ limiter: rule.name });
-      const rejected = problemResponse(
-        c,
-        429,
-        `Rate limit of ${rule.rate.text} exceeded; retry later.`,
-      );
-      return withHeaders(rejected, headers);
-    }
-    c.set("limitHeaders", headers);
-    await next();
-    // On the finished response (see response-headers.ts for why not before).
-    withHeaders(c.res, headers);
-  });
-}

@@ -1,16 +1,15 @@
 // Fixed-window rate limits: the rules, their IETF RateLimit-* headers (draft 6, as before),
 // and the per-process counters used while Redis is unreachable. The counting itself happens in
-// the request's single Redis round trip (hot-path.ts).
+// the request's single Redis round trip (round-trip.ts).
 import type { Context } from "hono";
 import type { Rate } from "../lib/rate.ts";
-import type { AppEnv } from "../types.ts";
 
 export interface LimitRule {
   /** Names the counters in Redis, `rl:<name>:<key>`: "api", "login", ... */
   name: string;
   rate: Rate;
   /** The counter for this request, or null when the rule does not apply to it. */
-  key: (c: Context<AppEnv>) => string | null | Promise<string | null>;
+  key: (c: Context) => string | null | Promise<string | null>;
 }
 
 export function validateRule(rule: LimitRule): LimitRule {

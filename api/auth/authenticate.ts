@@ -1,26 +1,31 @@
 // Bearer-token authentication: puts the verified caller on the context, or answers 401.
 // A token whose session was logged out or revoked for reuse is refused too
 // (auth/session-revocation.ts). That check normally arrives with the request's single Redis
-// round trip (hot-path.ts); when it did not run for this session Redis is asked here, and when
+// round trip (hot-path/); when it did not run for this session Redis is asked here, and when
 // Redis cannot tell (unreachable, or its list of revocations not known to be complete after a
 // restart) PostgreSQL, which holds every revocation, answers.
 import { createMiddleware } from "hono/factory";
-import type { Revocations } from "../auth/session-revocation.ts";
-import { InvalidTokenError, type Tokens } from "../auth/tokens.ts";
+import type { HotPathEnv } from "../hot-path/index.ts";
+import { bearerToken } from "../lib/bearer-token.ts";
 import { ProblemError } from "../lib/problem.ts";
-import type { AppEnv } from "../types.ts";
+import type { Revocations } from "./session-revocation.ts";
+import { InvalidTokenError, type Tokens } from "./tokens.ts";
+
+export interface AuthUser {
+  id: string;
+  role: "user" | "admin";
+  /** The refresh-token family this session belongs to. */
+  sid: string;
+}
+
+/** What `authenticate` puts on the context, for the handlers behind it. */
+export type AuthEnv = { Variables: { user: AuthUser } };
 
 const INVALID_TOKEN = { "WWW-Authenticate": 'Bearer realm="order-service", error="invalid_token"' };
 
-/** The token of an `Authorization: Bearer <token>` header, or null. */
-export function bearerToken(header: string | undefined): string | null {
-  const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header ?? "");
-  return match ? match[1] : null;
-}
-
 export function authenticate(tokens: Tokens, revocations: Pick<Revocations, "check">) {
   if (!tokens || !revocations) throw new Error("authenticate: tokens and revocations are required");
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<AuthEnv & HotPathEnv>(async (c, next) => {
     const token = bearerToken(c.req.header("Authorization"));
     if (!token) throw new ProblemError(401, "A bearer access token is required.");
     try {
@@ -42,7 +47,7 @@ export function authenticate(tokens: Tokens, revocations: Pick<Revocations, "che
       throw error;
     }
     const sid = c.get("user").sid;
-    const checked = c.get("prefetched")?.session;
+    const checked = c.get("hotPath")?.prefetched.session;
     if (await revocations.check(sid, checked?.sid === sid ? checked.revoked : undefined)) {
       throw new ProblemError(401, "The access token was revoked by logout.", {}, INVALID_TOKEN);
     }
