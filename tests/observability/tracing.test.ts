@@ -7,8 +7,9 @@ import { testConfig, uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
 import { type ReceivedSpan, SpanKinds, startOtlpReceiver } from "../helpers/otlp.ts";
 import { startApi } from "../helpers/processes.ts";
-import { collect, connect, opts, waitFor } from "../events/helpers.ts";
-import { startWorker } from "../events/worker_helpers.ts";
+import { collect } from "../helpers/kafka.ts";
+import { connect, opts, waitFor } from "../helpers/events.ts";
+import { startWorker } from "../helpers/worker.ts";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
 
