@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { ORDER_TOPIC, OrderCreatedValue } from "../../common/events/order-created.ts";
 import { uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
-import { startApi } from "../helpers/processes.ts";
+import { placeOrder, startApi } from "../helpers/processes.ts";
 import { localBroker, startKafka, stopKafka } from "../helpers/broker.ts";
 import { collect } from "../helpers/kafka.ts";
 import { connect, opts, waitFor } from "../helpers/events.ts";
@@ -22,11 +22,9 @@ Deno.test(
     const worker = await startWorker({ WORKER_SIMULATED_WORK_MS: "0" });
     const api = await startApi(API_ENV);
     try {
-      const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
-      const u = await http.user("events");
-      const { data: order } = await http.call("POST", "/orders", {
-        token: u.token,
-        json: { items: { sku_1: 3 }, order_price: 42.5 },
+      const { data: order, user: u } = await placeOrder(api.url, "events", {
+        items: { sku_1: 3 },
+        order_price: 42.5,
       });
       const [record] = await waitFor("the record", () => {
         const found = records.records.filter((r) => r.key === order.id);
