@@ -5,7 +5,8 @@
 //
 // Settings: the BENCH_* environment variables, each with its default, in bench/run/config.ts.
 import { ApiClient, type BenchUser, benchUser } from "./lib/client.ts";
-import { readMemory, round } from "./lib/proc.ts";
+import { round } from "./lib/proc.ts";
+import { readMemory } from "./lib/resource-usage.ts";
 import { emailPrefix, log, runId, settings, sql, startedAt, t0, TARGETS } from "./run/config.ts";
 import { cleanup, drainOutbox } from "./run/data.ts";
 import { runPipeline } from "./run/event-pipeline.ts";

@@ -1,16 +1,14 @@
-// The consumer-group loop. Each fetched batch is processed with bounded concurrency (one limit
-// shared by all partitions), so throughput is about concurrency / work time rather than one
-// record per work time. Offsets are resolved only over the contiguous prefix of finished
-// records, so a commit never passes a record that has not been handled; a crash means
-// redelivery, which processed_events makes harmless.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
-import { EVENT_TOPICS, topicNamed } from "../common/events/registry.ts";
+// The consumer-group loop: membership, subscriptions and crash recovery. Each fetched batch is
+// processed with bounded concurrency (worker/each-batch.ts), so throughput is about
+// concurrency / work time rather than one record per work time.
+import type { Consumer, Kafka, Producer } from "kafkajs";
+import { EVENT_TOPICS } from "../common/events/registry.ts";
 import type { LogFn } from "../common/events/kafka-log.ts";
-import { deadLetterHeaders } from "../common/events/dead-letter.ts";
-import { type Handler, Interrupted, type Outcome } from "./handle.ts";
 import { createCrashRecovery } from "./crash-recovery.ts";
+import { createDlqSender } from "./dlq-sender.ts";
+import { createBatchHandler } from "./each-batch.ts";
+import type { Handler } from "./handle.ts";
 import { createLimiter } from "./limiter.ts";
-import { recordLag } from "./metrics.ts";
 
 export interface OrderConsumerOptions {
   kafka: Kafka;
@@ -28,8 +26,14 @@ export interface OrderConsumerOptions {
 }
 
 export function createOrderConsumer(opts: OrderConsumerOptions) {
-  const { log, handle, dlqProducer } = opts;
-  const limit = createLimiter(opts.concurrency);
+  const { log } = opts;
+  // One limit for all partitions and for every (re)start of the loop.
+  const eachBatch = createBatchHandler({
+    limit: createLimiter(opts.concurrency),
+    handle: opts.handle,
+    sendToDlq: createDlqSender(opts.dlqProducer, log),
+    log,
+  });
   const consumer: Consumer = opts.kafka.consumer({
     groupId: opts.groupId,
     sessionTimeout: opts.sessionTimeoutMs,
@@ -75,112 +79,6 @@ export function createOrderConsumer(opts: OrderConsumerOptions) {
       partitionsConsumedConcurrently: Math.max(1, Math.min(opts.concurrency, 16)),
       eachBatch,
     });
-  }
-
-  /** Sends a record that cannot be processed to its topic's DLQ: original bytes plus the error. */
-  async function deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    outcome: Outcome,
-  ) {
-    if (outcome.kind !== "dead-letter") return;
-    await dlqProducer.send({
-      topic: topicNamed(topic)!.dlq,
-      acks: -1,
-      messages: [{
-        key: message.key,
-        value: message.value,
-        headers: deadLetterHeaders(message.headers, {
-          topic,
-          reason: outcome.reason,
-          error: outcome.error,
-          partition,
-          offset: message.offset,
-        }),
-      }],
-    });
-    log("warning", "record sent to the DLQ", {
-      topic,
-      partition,
-      offset: message.offset,
-      reason: outcome.reason,
-      error: outcome.error.slice(0, 500),
-    });
-  }
-
-  async function eachBatch(payload: EachBatchPayload) {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary } = payload;
-    const messages = batch.messages;
-    const done = messages.map(() => false);
-    let next = 0; // first record not yet resolved
-    let failure: unknown = null; // failed heartbeat (rebalance) or DLQ send
-    // Once the consumer stops, the partition is reassigned or sought, or a record failed,
-    // queued records are left for redelivery; records already started are finished.
-    const halted = () => !payload.isRunning() || payload.isStale() || failure !== null;
-
-    await Promise.all(messages.map((message, index) =>
-      limit(async () => {
-        if (halted()) return;
-        try {
-          await handleOne(index, message);
-        } catch (error) {
-          failure ??= error;
-        }
-      })
-    ));
-    // All tasks have finished, so no late resolveOffset can follow. kafkajs commits what was
-    // resolved, then restarts from there: a failed record (DLQ unreachable) is fetched again;
-    // a failed heartbeat usually means a rebalance, and kafkajs rejoins. Records given up while
-    // waiting out a database outage because the consumer is stopping are simply left
-    // unresolved: the next owner of the partition gets them.
-    if (failure !== null) throw failure;
-
-    /** Called by a record waiting out a database outage: heartbeats, so the group keeps this
-     * member however long the outage lasts, and says whether to keep waiting. */
-    async function stillWanted(): Promise<boolean> {
-      if (halted()) return false;
-      try {
-        await heartbeat();
-      } catch (error) {
-        failure ??= error; // a rebalance: give the partition back
-        return false;
-      }
-      return !halted();
-    }
-
-    async function handleOne(index: number, message: KafkaMessage) {
-      const started = performance.now();
-      let outcome: Outcome;
-      try {
-        outcome = await handle({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          value: message.value,
-          headers: message.headers,
-        }, { stillWanted });
-      } catch (error) {
-        if (error instanceof Interrupted) return; // left unresolved (see above)
-        throw error;
-      }
-      // If the DLQ is unreachable this throws: the record stays unresolved and the batch
-      // is fetched again, rather than skipping a record silently.
-      await deadLetter(batch.topic, batch.partition, message, outcome);
-      log("debug", "record handled", {
-        partition: batch.partition,
-        offset: message.offset,
-        outcome: outcome.kind,
-        ...(outcome.kind === "dead-letter" ? {} : { eventId: outcome.eventId }),
-        ms: Math.round(performance.now() - started),
-      });
-      done[index] = true;
-      while (next < messages.length && done[next]) resolveOffset(messages[next++].offset);
-      const nextOffset = messages[next]?.offset ?? String(Number(messages.at(-1)!.offset) + 1);
-      recordLag(batch.topic, batch.partition, batch.highWatermark, nextOffset);
-      await heartbeat();
-      await commitOffsetsIfNecessary();
-    }
   }
 
   return {

@@ -29,3 +29,8 @@ export function isRecordError(error: unknown): boolean {
   const type = kafkaErrorType(error);
   return type !== undefined && RECORD_ERROR_TYPES.has(type);
 }
+
+/** An error as one line for the relay's logs and the outbox's last_error. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -4,7 +4,7 @@ import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import type { ICustomPartitioner } from "kafkajs";
 import { kafkaLogCreator, type LogFn } from "../../common/events/kafka-log.ts";
 import { EVENT_TOPICS } from "../../common/events/registry.ts";
-import { errorMessage } from "./outbox-publish.ts";
+import { errorMessage } from "./kafka-errors.ts";
 
 /** Where records were last placed, by topic and key; bounded (any entry may be re-learnt). */
 const MAX_PLACED = 10_000;

@@ -8,16 +8,12 @@
 // so a relay that lost the lock stops publishing within about one batch.
 import type postgres from "postgres";
 import type { LogFn } from "../../common/events/kafka-log.ts";
+import { errorMessage } from "./kafka-errors.ts";
 import { createLeaderLock } from "./leader-lock.ts";
-import {
-  type Backoff,
-  errorMessage,
-  publishBatch,
-  type PublishOptions,
-  type Sender,
-} from "./outbox-publish.ts";
-import { outboxCounts } from "./outbox-store.ts";
+import type { Backoff, PublishOptions, Sender } from "./outbox-batch.ts";
+import { drain } from "./relay-drain.ts";
 import { createRelayProducer } from "./relay-producer.ts";
+import { CONTENDED_MS, createRelaySchedule } from "./relay-schedule.ts";
 import { ensureTopics } from "./topics.ts";
 import { createWaker } from "./waker.ts";
 
@@ -55,17 +51,15 @@ export interface OutboxRelay {
 
 export const OUTBOX_RELAY_LOCK_KEY = 1_869_968_482; // "outb" in ASCII, below 2^31
 const RECONNECT_MS = 1_000; // how often a relay without a producer retries Kafka
-const CONTENDED_MS = 200; // due rows claimed by another relay: look again soon
 // A batch tries rows one by one for at most this long, then gives the rest back; the lease
 // is far longer, so a claim never expires while its relay is still working on it.
 const MAX_BATCH_MS = 5_000;
 const LEASE_MS = 60_000;
-const COUNT_EVERY_MS = 1_000; // see nextWait()
 
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
-  const { sql, log, batchSize, sweepIntervalMs } = opts;
+  const { sql, log, sweepIntervalMs } = opts;
   const publish: PublishOptions = {
-    batchSize,
+    batchSize: opts.batchSize,
     leaseMs: LEASE_MS,
     maxBatchMs: MAX_BATCH_MS,
     maxAttempts: opts.maxAttempts ?? 10,
@@ -80,8 +74,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     partitionOf: (row) => kafka.partitionOf(row.topic, row.record_key),
   };
   const wake = createWaker();
+  const schedule = createRelaySchedule({ sql, sweepIntervalMs, kicked: () => wake.kicked });
   let leader = false;
-  let counts: { pending: number; parked: number } | undefined;
   let published = 0;
   let running = false;
   let loop: Promise<void> | null = null;
@@ -95,85 +89,34 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       log("info", value ? "outbox relay: became leader" : "outbox relay: lost leadership");
     }
     leader = value;
-    if (!value) counts = undefined;
+    if (!value) schedule.forgetCounts();
   }
 
   /** Publishes due rows until none are left; returns how long to sleep afterwards. */
-  async function drain(): Promise<number> {
-    let troubled = false; // rows failed or were given back: their due times changed
-    while (running) {
-      // Leadership is re-checked for every batch, alongside its claim.
-      const result = await publishBatch(sql, sender, publish, lock.verify());
-      if (result.lostLock) {
-        setLeader(false);
-        return CONTENDED_MS;
-      }
-      published += result.sent;
-      if (result.failed > 0 || result.released > 0) troubled = true;
-      if (result.sent > 0) kafka.markOk();
-      if (result.failed > 0) {
-        log("warning", "outbox relay: rows failed on their own; they will be retried", {
-          failed: result.failed,
-          parked: result.parked,
-          error: result.error,
-        });
-      }
-      if (result.parked > 0) {
-        log("error", "outbox relay: rows parked; see `deno task outbox`", {
-          parked: result.parked,
-        });
-      }
-      if (result.unavailable) {
-        log("warning", "outbox relay: Kafka unreachable, rows will be retried", {
-          rows: result.released,
-          error: result.error,
-        });
-        await kafka.drop(result.error);
-        break;
-      }
-      log("debug", "outbox relay: batch", { claimed: result.claimed, sent: result.sent });
-      if (result.claimed < batchSize) break;
+  async function drainDue(): Promise<number> {
+    const { lostLock, troubled } = await drain({
+      sql,
+      lock,
+      kafka,
+      sender,
+      publish,
+      log,
+      running: () => running,
+      onSent: (rows) => (published += rows),
+    });
+    if (lostLock) {
+      setLeader(false);
+      return CONTENDED_MS;
     }
-    return await nextWait(troubled);
+    return await schedule.nextWait(troubled);
   }
 
-  let countedAt = -Infinity;
-  let nextDueAt: number | null = null; // earliest backing-off row, as of the last count
-  let contended = false; // the last count found due rows the drain had not claimed
-  /**
-   * How long to sleep after a drain. New rows come with a NOTIFY, so the table is counted
-   * only when due times may have changed (rows failed or were given back, or a known due time
-   * has passed) and otherwise at most once a second: under steady load a count per batch was
-   * a tenth of each wake-up's time.
-   */
-  async function nextWait(troubled: boolean): Promise<number> {
-    const now = Date.now();
-    const due = nextDueAt !== null && nextDueAt <= now;
-    if (troubled || due || contended || now - countedAt >= COUNT_EVERY_MS) {
-      const info = await outboxCounts(sql);
-      countedAt = Date.now();
-      counts = { pending: info.pending, parked: info.parked };
-      // Due rows this drain did not get: locked by someone else (look again soon, and count
-      // again then, until they are gone), unless a NOTIFY came during the drain. Then they are
-      // new rows, and the wake-up it left drains them at once; taking them for contention made
-      // a busy relay count after every drain of a steady stream.
-      const dueNow = info.dueInMs !== null && info.dueInMs <= 0;
-      contended = dueNow && !wake.kicked;
-      if (contended) {
-        nextDueAt = null;
-        return CONTENDED_MS;
-      }
-      nextDueAt = info.dueInMs === null || dueNow ? null : countedAt + info.dueInMs;
-    }
-    if (nextDueAt === null) return sweepIntervalMs;
-    return Math.min(sweepIntervalMs, Math.max(0, nextDueAt - Date.now()));
-  }
-
+  /** One wake-up of the leader loop: take or keep the lock, then drain as the leader. */
   async function step(): Promise<number> {
     await kafka.probeIfIdle(sweepIntervalMs);
     const ready = await kafka.ensure();
     // A leader with a producer goes straight to the drain, which checks the lock per batch.
-    if (ready && leader && lock.held) return await drain();
+    if (ready && leader && lock.held) return await drainDue();
     const held = lock.held && await lock.verify();
     if (!held) setLeader(false);
     // A relay whose lock session died sits out a little longer than one sweep, so a healthy
@@ -182,7 +125,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     setLeader(held || (mayAcquire && await lock.acquire()));
     if (!leader) return sweepIntervalMs;
     if (!ready) return Math.min(sweepIntervalMs, RECONNECT_MS);
-    return await drain();
+    return await drainDue();
   }
 
   async function run() {
@@ -235,7 +178,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       return {
         producer: kafka.connected ? "connected" : "disconnected",
         leader,
-        ...(counts ?? {}),
+        ...(schedule.counts ?? {}),
         published,
       };
     },

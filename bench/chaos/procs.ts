@@ -2,7 +2,7 @@
 // (started with `deno task start`'s own flags) or a worker (`bun worker/main.ts`). A slot
 // remembers every exit and whether the harness caused it, so the report can tell a process
 // that died by itself from one the fault killed on purpose.
-import { apiEnv, startTaskArgs } from "../lib/api-process.ts";
+import { spawnApi } from "../lib/api-process.ts";
 import { freePort, type Service, spawnService, waitForHttp } from "../lib/proc.ts";
 import { ROOT, services, settings } from "./env.ts";
 
@@ -70,12 +70,12 @@ export function apiSlot(name: string, secret: string, extraEnv: Record<string, s
   const metricsPort = freePort();
   const url = `http://127.0.0.1:${port}`;
   const slot = new Slot(name, port, () =>
-    spawnService({
+    spawnApi({
       name,
-      cmd: Deno.execPath(),
-      args: startTaskArgs(),
+      port,
+      secret,
+      rateLimit: "1000000/minute",
       env: {
-        ...apiEnv({ port, secret, rateLimit: "1000000/minute" }),
         DATABASE_URL: services.databaseUrl,
         REDIS_URL: services.redisUrl,
         KAFKA_BROKERS: services.brokers.join(","),

@@ -1,10 +1,12 @@
 // How the bench and the fault suite start the API: `deno task start`'s own command line (so
 // the numbers describe it), on loopback, with rate limits raised out of the way but still
 // counted in Redis. Each caller adds what it measures differently.
+import { type Service, spawnService } from "./proc.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** deno.json's start task's arguments, with the entry point as an absolute path. */
-export function startTaskArgs(): string[] {
+function startTaskArgs(): string[] {
   const task: string = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.start;
   const [deno, ...args] = task.split(/\s+/);
   if (deno !== "deno" || !args.includes("api/main.ts")) throw new Error(`odd start task: ${task}`);
@@ -12,7 +14,7 @@ export function startTaskArgs(): string[] {
 }
 
 /** The environment every such API gets; `rateLimit` applies to every limit. */
-export function apiEnv(
+function apiEnv(
   { port, secret, rateLimit }: { port: number; secret: string; rateLimit: string },
 ): Record<string, string> {
   return {
@@ -25,4 +27,22 @@ export function apiEnv(
     LOGIN_ACCOUNT_RATELIMIT: rateLimit,
     REGISTER_RATELIMIT: rateLimit,
   };
+}
+
+/** Spawns such an API; `env` adds to (or overrides) the common environment. */
+export function spawnApi(
+  { name, port, secret, rateLimit, env = {} }: {
+    name: string;
+    port: number;
+    secret: string;
+    rateLimit: string;
+    env?: Record<string, string>;
+  },
+): Service {
+  return spawnService({
+    name,
+    cmd: Deno.execPath(),
+    args: startTaskArgs(),
+    env: { ...apiEnv({ port, secret, rateLimit }), ...env },
+  });
 }

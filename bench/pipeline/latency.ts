@@ -1,7 +1,8 @@
 // Latency scenario: orders at a steady rate, timed from orders.created_at to the worker's
 // `record handled` log line (see bench/pipeline.ts).
 import type { BenchUser } from "../lib/client.ts";
-import { round, sampleRss, sleep } from "../lib/proc.ts";
+import { round, sleep } from "../lib/proc.ts";
+import { sampleRss } from "../lib/resource-usage.ts";
 import type { LatencyResult, Outcome, PipelineContext } from "./types.ts";
 import { probe, startWorker } from "./worker.ts";
 

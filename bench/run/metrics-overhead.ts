@@ -5,7 +5,8 @@
 // is about, but noisy on a shared machine) and the API process's CPU time per request (from
 // /proc/<pid>/stat), which other processes competing for the cores barely disturb.
 import type { BenchUser } from "../lib/client.ts";
-import { cpuSeconds, median, round } from "../lib/proc.ts";
+import { median, round } from "../lib/proc.ts";
+import { cpuSeconds } from "../lib/resource-usage.ts";
 import { num, type Target } from "../lib/report.ts";
 import { runWrk, type WrkRequest } from "../lib/wrk.ts";
 import { log, settings } from "./config.ts";

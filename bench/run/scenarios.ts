@@ -1,7 +1,8 @@
 // The HTTP scenarios (a)–(e): each is a wrk warm-up (discarded), then a measured run with the
 // target's RSS sampled.
 import { type ApiClient, type BenchUser, inParallel, ORDER_BODY } from "../lib/client.ts";
-import { sampleRss, sleep } from "../lib/proc.ts";
+import { sleep } from "../lib/proc.ts";
+import { sampleRss } from "../lib/resource-usage.ts";
 import { type HttpScenario, num } from "../lib/report.ts";
 import { runWrk, startWrk, type WrkRequest } from "../lib/wrk.ts";
 import { log, settings } from "./config.ts";

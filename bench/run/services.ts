@@ -1,6 +1,6 @@
 // Starts the servers under test as separate processes: the bare Hono hello world and the API
 // (with the production start task's flags). Every started service is stopped by bench/run.ts.
-import { apiEnv, startTaskArgs } from "../lib/api-process.ts";
+import { spawnApi } from "../lib/api-process.ts";
 import { freePort, randomSecret, type Service, spawnService, waitForHttp } from "../lib/proc.ts";
 import { root, settings } from "./config.ts";
 
@@ -28,13 +28,13 @@ export async function startApi(
   env: Record<string, string> = {},
 ): Promise<{ service: Service; url: string }> {
   const port = freePort();
-  const service = spawnService({
+  // The production start task's own flags, so the numbers describe `deno task start`.
+  const service = spawnApi({
     name: "API",
-    cmd: Deno.execPath(),
-    // The production start task's own flags, so the numbers describe `deno task start`.
-    args: startTaskArgs(),
+    port,
+    secret,
+    rateLimit: settings.apiRateLimit,
     env: {
-      ...apiEnv({ port, secret, rateLimit: settings.apiRateLimit }),
       BCRYPT_COST: String(settings.bcryptCost),
       LOGGING_LVL: settings.apiLogLevel,
       // Seeding registers users in parallel and (e)/(f) queue 8 logins on the hash workers: on a

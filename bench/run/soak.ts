@@ -9,7 +9,8 @@
 // here: at production cost a 1 % share of logins would saturate the hash workers and measure
 // bcrypt instead of the request path.
 import { ApiClient, type BenchUser, benchUser, inParallel, ORDER_BODY } from "../lib/client.ts";
-import { cpuSeconds, readMemory, round, sampleRss } from "../lib/proc.ts";
+import { round } from "../lib/proc.ts";
+import { cpuSeconds, readMemory, sampleRss } from "../lib/resource-usage.ts";
 import { type MixEntry, runWrk, type WrkResult } from "../lib/wrk.ts";
 import { emailPrefix, log, settings } from "./config.ts";
 import { startApi } from "./services.ts";

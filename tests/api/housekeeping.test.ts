@@ -1,6 +1,6 @@
 // Expired rows are purged, batch after batch until none is left, at start-up and then
 // periodically; live ones (and pending or parked outbox rows) are kept. The worker's
-// processed_events are the worker's to purge (tests/events/worker_housekeeping_test.ts).
+// processed_events are the worker's to purge (tests/events/worker-housekeeping.test.ts).
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { purgeExpired, startHousekeeping } from "../../api/housekeeping.ts";
 import { createLogger } from "../../common/logger.ts";

@@ -11,7 +11,8 @@ import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import { test } from "../helpers/app.ts";
 import { testConfig, uniqueEmail, uniqueIp } from "../helpers/config.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { collect, uniqueLockKey } from "../events/helpers.ts";
+import { collect } from "../helpers/kafka.ts";
+import { uniqueLockKey } from "../helpers/events.ts";
 
 const FLOOD = 2_000;
 const ORDERS = 100;

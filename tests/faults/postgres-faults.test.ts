@@ -12,7 +12,7 @@ import { type Load, orderTraffic, type Outcome, startLoad, summary } from "../he
 import { type PrivatePostgres, privatePostgres } from "../helpers/private-postgres.ts";
 import { type RunningApi, startApi } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { startWorker } from "../events/worker_helpers.ts";
+import { startWorker } from "../helpers/worker.ts";
 
 const BOUND_MS = 2_000;
 // The machine running the tests is shared and slow: allow for a late timer, not for a hang.

@@ -1,5 +1,6 @@
 // Real processes for end-to-end tests: the API (api/main.ts) and private Redis servers.
-import { testEnv } from "./config.ts";
+import { testEnv, uniqueIp } from "./config.ts";
+import { client } from "./http.ts";
 import { waitFor } from "./wait.ts";
 import { serverPort } from "./ports.ts";
 
@@ -116,4 +117,12 @@ export async function privateRedis(): Promise<RunningRedis> {
   };
   await redis.start();
   return redis;
+}
+
+/** A new user, from a client address of its own, places one order on a running API; the answer
+ * comes back with the user. */
+export async function placeOrder(base: string, tag: string, json: unknown) {
+  const http = client(base, { "X-Forwarded-For": uniqueIp() });
+  const user = await http.user(tag);
+  return { user, ...await http.call("POST", "/orders", { token: user.token, json }) };
 }

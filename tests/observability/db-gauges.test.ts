@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { registerDbGauges } from "../../api/metrics/db-gauges.ts";
-import { connect, opts } from "../events/helpers.ts";
+import { connect, opts } from "../helpers/events.ts";
 import { testEnv } from "../helpers/config.ts";
 import { serverPort } from "../helpers/ports.ts";
 

@@ -5,8 +5,8 @@ import { uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
 import { API_FAMILIES, WORKER_FAMILIES } from "../helpers/metric-families.ts";
 import { startApi } from "../helpers/processes.ts";
-import { opts, waitFor } from "../events/helpers.ts";
-import { startWorker } from "../events/worker_helpers.ts";
+import { opts, waitFor } from "../helpers/events.ts";
+import { startWorker } from "../helpers/worker.ts";
 
 /** `# TYPE name kind` lines of an exposition. */
 const families = (text: string) =>

@@ -8,8 +8,8 @@ import { client } from "../helpers/http.ts";
 import { startApi } from "../helpers/processes.ts";
 import { startPrometheus } from "../helpers/prometheus.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { connect, opts } from "../events/helpers.ts";
-import { startWorker } from "../events/worker_helpers.ts";
+import { connect, opts } from "../helpers/events.ts";
+import { startWorker } from "../helpers/worker.ts";
 
 const ORDERS = 5;
 

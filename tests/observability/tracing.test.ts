@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import { testConfig, uniqueIp } from "../helpers/config.ts";
-import { client } from "../helpers/http.ts";
 import { type ReceivedSpan, SpanKinds, startOtlpReceiver } from "../helpers/otlp.ts";
-import { startApi } from "../helpers/processes.ts";
-import { collect, connect, opts, waitFor } from "../events/helpers.ts";
-import { startWorker } from "../events/worker_helpers.ts";
+import { placeOrder, startApi } from "../helpers/processes.ts";
+import { collect } from "../helpers/kafka.ts";
+import { connect, opts, waitFor } from "../helpers/events.ts";
+import { startWorker } from "../helpers/worker.ts";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
 
@@ -35,12 +35,7 @@ Deno.test(
       OTEL_SERVICE_NAME: "order-service-api",
     });
     try {
-      const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
-      const u = await http.user("traced");
-      const created = await http.call("POST", "/orders", {
-        token: u.token,
-        json: { items: { sku: 1 }, order_price: 5 },
-      });
+      const created = await placeOrder(api.url, "traced", { items: { sku: 1 }, order_price: 5 });
       assert.equal(created.status, 201);
       const order = created.data;
 
@@ -105,11 +100,9 @@ Deno.test("tracing off: no traceparent is stored or sent", opts, async () => {
   const records = await (await collect(ORDER_TOPIC)).start();
   const api = await startApi({ OUTBOX_SWEEP_INTERVAL_MS: "500" });
   try {
-    const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
-    const u = await http.user("untraced");
-    const { data: order } = await http.call("POST", "/orders", {
-      token: u.token,
-      json: { items: { sku: 1 }, order_price: 5 },
+    const { data: order } = await placeOrder(api.url, "untraced", {
+      items: { sku: 1 },
+      order_price: 5,
     });
     const record = await waitFor(
       "the record",

@@ -3,7 +3,7 @@
 import { strictEqual } from "node:assert/strict";
 import { isRecordError, kafkaErrorType } from "../../api/events/kafka-errors.ts";
 
-/** The shapes kafkajs 2.2.4 throws (checked against a real broker, see relay_poison_test). */
+/** The shapes kafkajs 2.2.4 throws (as a real broker's: tests/events/relay-poison.test.ts). */
 const protocolError = (type: string, retriable: boolean) =>
   Object.assign(new Error(type), { name: "KafkaJSProtocolError", type, retriable });
 const retriesExceeded = (cause: Error) =>

@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { Partitioners } from "kafkajs";
 import { deadLetterHeaders } from "../../common/events/dead-letter.ts";
 import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../../common/events/order-created.ts";
-import { BROKERS, collect, connect, DATABASE_URL, kafka, opts, waitFor } from "./helpers.ts";
-import { goodOrder, produce, startWorker } from "./worker_helpers.ts";
+import { BROKERS, connect, DATABASE_URL, opts, waitFor } from "../helpers/events.ts";
+import { collect, goodOrder, kafka, produce } from "../helpers/kafka.ts";
+import { startWorker } from "../helpers/worker.ts";
 
 const sql = connect();
 

@@ -12,8 +12,9 @@ import {
 import { TOPICS } from "../../common/events/topics.ts";
 import { allowedMoves } from "../../api/orders/orders.model.ts";
 import { createTestApp } from "../helpers/app.ts";
-import { collect, connect, opts, type Received, relay, uniqueLockKey, waitFor } from "./helpers.ts";
-import { processedCount, startWorker, stopWorker } from "./worker_helpers.ts";
+import { collect, type Received } from "../helpers/kafka.ts";
+import { connect, opts, relay, uniqueLockKey, waitFor } from "../helpers/events.ts";
+import { processedCount, startWorker, stopWorker } from "../helpers/worker.ts";
 
 // An order takes one move (→ CANCELED) or two (→ PAID → SHIPPED or CANCELED): 1.5 on average,
 // so 180 orders leave room for 200 moves by far.

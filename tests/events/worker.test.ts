@@ -1,16 +1,9 @@
 // The real worker process (`bun run worker`) against the real broker and database.
 import assert from "node:assert/strict";
 import { ORDER_DLQ_TOPIC } from "../../common/events/order-created.ts";
-import { collect, connect, opts, waitFor } from "./helpers.ts";
-import {
-  committed,
-  goodOrder,
-  processedCount,
-  produce,
-  produceBatch,
-  startWorker,
-  type Worker,
-} from "./worker_helpers.ts";
+import { collect, committed, goodOrder, produce, produceBatch } from "../helpers/kafka.ts";
+import { connect, opts, waitFor } from "../helpers/events.ts";
+import { processedCount, startWorker, type Worker } from "../helpers/worker.ts";
 
 const sql = connect();
 

@@ -8,7 +8,8 @@ import type { RecordMetadata } from "kafkajs";
 import { publishBatch, type Sender } from "../../api/events/outbox-publish.ts";
 import type { OutboxRow } from "../../api/events/outbox-store.ts";
 import { createRelayProducer } from "../../api/events/relay-producer.ts";
-import { BROKERS, connect, insertOrders, kafka, opts } from "./helpers.ts";
+import { BROKERS, connect, insertOrders, opts } from "../helpers/events.ts";
+import { kafka } from "../helpers/kafka.ts";
 
 const OPTIONS = {
   batchSize: 1_000,

@@ -5,18 +5,9 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { claimStatement } from "../../api/events/outbox-store.ts";
 import { ORDER_TOPIC } from "../../common/events/order-created.ts";
-import { localBroker } from "./broker.ts";
-import {
-  byEventId,
-  collect,
-  connect,
-  DATABASE_URL,
-  insertOrders,
-  opts,
-  relay,
-  uniqueLockKey,
-  waitFor,
-} from "./helpers.ts";
+import { localBroker } from "../helpers/broker.ts";
+import { byEventId, collect } from "../helpers/kafka.ts";
+import { connect, insertOrders, opts, relay, uniqueLockKey, waitFor } from "../helpers/events.ts";
 
 const KAFKA_PID_FILE = ".data/run/kafka.pid";
 
@@ -27,11 +18,7 @@ Deno.test({
 }, async () => {
   // The relay's own pool, recognisable in pg_stat_activity.
   const app = `relay-test-${crypto.randomUUID().slice(0, 8)}`;
-  const relaySql = postgres(DATABASE_URL, {
-    max: 5,
-    onnotice: () => {},
-    connection: { application_name: app },
-  });
+  const relaySql = connect(5, { connection: { application_name: app } });
   const sql = connect();
   const records = await (await collect(ORDER_TOPIC)).start();
   // A long sweep: the relay is woken by NOTIFY, and its idle probe of the broker (every sweep

@@ -2,16 +2,8 @@
 // retried on its own and parked after OUTBOX_MAX_ATTEMPTS, with its error.
 import assert from "node:assert/strict";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
-import {
-  byEventId,
-  collect,
-  connect,
-  insertOrders,
-  opts,
-  relay,
-  uniqueLockKey,
-  waitFor,
-} from "./helpers.ts";
+import { byEventId, collect } from "../helpers/kafka.ts";
+import { connect, insertOrders, opts, relay, uniqueLockKey, waitFor } from "../helpers/events.ts";
 
 type Sql = ReturnType<typeof connect>;
 

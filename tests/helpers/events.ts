@@ -1,7 +1,6 @@
 // Shared by the event tests: the local services' settings, a deadline-based poller, orders
-// inserted the way the API writes them (order + outbox row in one transaction), and a Kafka
-// collector that sees only records produced after it was created.
-import { Kafka, type KafkaMessage, logLevel } from "kafkajs";
+// inserted the way the API writes them (order + outbox row in one transaction), and a relay
+// with short intervals. The Kafka side (collecting and producing records) is in kafka.ts.
 import { parseEnv } from "node:util";
 import postgres from "postgres";
 import type { LogFn } from "../../common/events/kafka-log.ts";
@@ -30,7 +29,9 @@ if (!DATABASE_URL || BROKERS.length === 0) {
 // kafkajs keeps timers and sockets around after disconnect; the tests clean up explicitly.
 export const opts = { sanitizeOps: false, sanitizeResources: false };
 
-export const connect = (max = 5) => postgres(DATABASE_URL, { max, onnotice: () => {} });
+/** A pool on the test database; `more` adds options (an application name, a debug hook). */
+export const connect = (max = 5, more: postgres.Options<Record<string, never>> = {}) =>
+  postgres(DATABASE_URL, { max, onnotice: () => {}, ...more });
 
 /** Polls `check` until it returns a truthy value; fails with `what` after the deadline. */
 export async function waitFor<T>(
@@ -80,101 +81,6 @@ export async function insertOrders(sql: postgres.Sql, count: number): Promise<Te
     }
   });
   return orders;
-}
-
-export interface Received {
-  key: string;
-  value: string;
-  partition: number;
-  offset: string;
-  headers: Record<string, string>;
-}
-
-export function decode(partition: number, message: KafkaMessage): Received {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    headers[name] = String(Array.isArray(value) ? value[0] : value);
-  }
-  return {
-    key: message.key?.toString() ?? "",
-    value: message.value?.toString() ?? "",
-    partition,
-    offset: message.offset,
-    headers,
-  };
-}
-
-export const kafka = () =>
-  new Kafka({ clientId: "events-test", brokers: BROKERS, logLevel: logLevel.NOTHING });
-
-/**
- * Collects the records of `topic` produced after this call: a fresh consumer group that seeks
- * to the current end offsets. (admin.setOffsets would do too, but costs a 5 s fetch.) A record
- * seen twice at the same partition and offset is one record, so it is kept once.
- */
-export async function collect(topic: string) {
-  const client = kafka();
-  const admin = client.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const start = new Map(ends.map(({ partition, offset }) => [partition, BigInt(offset)]));
-  const seen = new Set<string>();
-  const records: Received[] = [];
-  const consumer = client.consumer({
-    groupId: `events-test-${crypto.randomUUID()}`,
-    maxWaitTimeInMs: 100,
-    retry: { retries: 30 },
-  });
-  return {
-    records,
-    /** Starts consuming (separately, so a test can stop Kafka in between). */
-    async start() {
-      // Position the group at `start` on every join: after a broker restart the consumer may
-      // crash and rejoin (kafkajs restarts it), which forgets an earlier seek.
-      const seekToStart = () => {
-        for (const [partition, offset] of start) {
-          consumer.seek({ topic, partition, offset: offset.toString() });
-        }
-      };
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        try {
-          seekToStart();
-        } catch { /* not initialized yet: the next join seeks */ }
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topic });
-      await consumer.run({
-        eachMessage: ({ partition, message }) => {
-          const at = `${partition}:${message.offset}`;
-          if (BigInt(message.offset) < (start.get(partition) ?? 0n) || seen.has(at)) {
-            return Promise.resolve();
-          }
-          seen.add(at);
-          records.push(decode(partition, message));
-          return Promise.resolve();
-        },
-      });
-      try {
-        seekToStart();
-      } catch { /* crashed right after joining: it rejoins and seeks then */ }
-      return this;
-    },
-    async stop() {
-      await consumer.disconnect();
-    },
-  };
-}
-
-/** The records carrying one of these event ids, grouped by event id. */
-export function byEventId(records: Received[], eventIds: Iterable<string>) {
-  const wanted = new Set(eventIds);
-  const found = new Map<string, Received[]>();
-  for (const record of records) {
-    const id = record.headers["event-id"];
-    if (wanted.has(id)) found.set(id, [...(found.get(id) ?? []), record]);
-  }
-  return found;
 }
 
 export const testLog: LogFn = (level, msg, fields) => {

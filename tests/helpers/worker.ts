@@ -1,12 +1,10 @@
 // Runs the real worker (`bun run worker`) for the tests, each with its own consumer group and
-// health port, and produces `new_order` records directly (valid or deliberately broken).
-import { Partitioners } from "kafkajs";
-import type { IHeaders } from "kafkajs";
+// health port. Records for it come from kafka.ts.
 import type postgres from "postgres";
-import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { EVENT_TOPICS } from "../../common/events/registry.ts";
-import { BROKERS, DATABASE_URL, kafka, waitFor } from "./helpers.ts";
-import { serverPort } from "../helpers/ports.ts";
+import { BROKERS, DATABASE_URL, waitFor } from "./events.ts";
+import { kafka } from "./kafka.ts";
+import { serverPort } from "./ports.ts";
 
 export interface Worker {
   groupId: string;
@@ -120,10 +118,14 @@ export function spawnWorker(groupId: string, port: number, env: Record<string, s
   return worker;
 }
 
-/** How many of these events have their effect in processed_events. */
-export async function processedCount(sql: postgres.Sql, eventIds: string[]): Promise<number> {
+/** How many of these events (by event id, or by their order's id) are in processed_events. */
+export async function processedCount(
+  sql: postgres.Sql,
+  ids: string[],
+  by: "event_id" | "order_id" = "event_id",
+): Promise<number> {
   const [{ n }] = await sql`select count(*)::int as n from processed_events
-    where event_id = any(${eventIds}::uuid[])`;
+    where ${sql(by)} = any(${ids}::uuid[])`;
   return n;
 }
 
@@ -138,6 +140,15 @@ export async function startWorker(env: Record<string, string> = {}, groupId?: st
   const group = groupId ?? `events-test-worker-${crypto.randomUUID()}`;
   if (!groupId) await startAtEnd(group);
   return await spawnAlive(group, env);
+}
+
+/** A worker connecting as a private role (db-role.ts), with no simulated work and one retry. */
+export async function startWorkerAs(role: { url: string }) {
+  return await startWorker({
+    DATABASE_URL: role.url,
+    WORKER_SIMULATED_WORK_MS: "0",
+    WORKER_MAX_RETRIES: "1",
+  });
 }
 
 /** A worker in a brand-new group with no committed offsets (a first deploy). */
@@ -155,69 +166,4 @@ async function spawnAlive(group: string, env: Record<string, string>) {
     throw new Error(`${(error as Error).message}\nworker output:\n${worker.output()}`);
   }
   return worker;
-}
-
-export function goodOrder(orderId = crypto.randomUUID()) {
-  const now = new Date().toISOString();
-  const eventId = crypto.randomUUID();
-  return {
-    eventId,
-    orderId,
-    message: {
-      key: orderId,
-      value: JSON.stringify({
-        id: orderId,
-        creator_id: crypto.randomUUID(),
-        items: { sku: 1 },
-        order_price: 10,
-        status: "PENDING",
-        created_at: now,
-        updated_at: now,
-      }),
-      headers: orderCreatedHeaders(eventId) as IHeaders,
-    },
-  };
-}
-
-export interface RawMessage {
-  key: string;
-  value: string;
-  headers?: IHeaders;
-}
-
-/** Produces the messages in order; returns each one's partition and offset. */
-export async function produce(messages: RawMessage[]) {
-  const producer = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  try {
-    const placed: { partition: number; offset: string }[] = [];
-    for (const message of messages) {
-      const [meta] = await producer.send({ topic: ORDER_TOPIC, acks: -1, messages: [message] });
-      placed.push({ partition: meta.partition, offset: meta.baseOffset! });
-    }
-    return placed;
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-/** Produces many messages in one request (order across keys does not matter). */
-export async function produceBatch(messages: RawMessage[]) {
-  const producer = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  await producer.send({ topic: ORDER_TOPIC, acks: -1, messages });
-  await producer.disconnect();
-}
-
-/** The group's committed offset for a partition (the next record it would read). */
-export async function committed(groupId: string, partition: number): Promise<bigint> {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    const [topic] = await admin.fetchOffsets({ groupId, topics: [ORDER_TOPIC] });
-    const entry = topic.partitions.find((p) => p.partition === partition);
-    return BigInt(entry?.offset ?? "-1");
-  } finally {
-    await admin.disconnect();
-  }
 }

@@ -4,27 +4,15 @@
 // counted about once a second rather than after every drain. A failed leadership check gives
 // the claimed rows back unpublished.
 import assert from "node:assert/strict";
-import postgres from "postgres";
 import { ORDER_TOPIC } from "../../common/events/order-created.ts";
 import { publishBatch, type Sender } from "../../api/events/outbox-publish.ts";
-import {
-  byEventId,
-  collect,
-  connect,
-  DATABASE_URL,
-  insertOrders,
-  opts,
-  relay,
-  uniqueLockKey,
-  waitFor,
-} from "./helpers.ts";
+import { byEventId, collect } from "../helpers/kafka.ts";
+import { connect, insertOrders, opts, relay, uniqueLockKey, waitFor } from "../helpers/events.ts";
 
 /** A pool that tallies the relay's statements by kind. */
 function countingPool() {
   const seen = { claims: 0, counts: 0, lockChecks: 0 };
-  const sql = postgres(DATABASE_URL, {
-    max: 4,
-    onnotice: () => {},
+  const sql = connect(4, {
     debug: (_connection, query) => {
       if (/for update skip locked/.test(query)) seen.claims++;
       else if (/count\(\*\)::int from outbox/.test(query)) seen.counts++;

@@ -2,16 +2,8 @@
 // among several relays, including a takeover when the leader's lock session dies.
 import assert from "node:assert/strict";
 import { ORDER_TOPIC, OrderCreatedValue } from "../../common/events/order-created.ts";
-import {
-  byEventId,
-  collect,
-  connect,
-  insertOrders,
-  opts,
-  relay,
-  uniqueLockKey,
-  waitFor,
-} from "./helpers.ts";
+import { byEventId, collect } from "../helpers/kafka.ts";
+import { connect, insertOrders, opts, relay, uniqueLockKey, waitFor } from "../helpers/events.ts";
 
 Deno.test(
   "relay publishes each outbox row once, with the spec's key, value and headers",

@@ -6,16 +6,16 @@
 import assert from "node:assert/strict";
 import type { IHeaders } from "kafkajs";
 import { ORDER_DLQ_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
-import { privateRole, superuserAvailable } from "./db_role.ts";
-import { collect, connect, opts, waitFor } from "./helpers.ts";
+import { privateRole, superuserAvailable } from "../helpers/db-role.ts";
+import { collect, goodOrder, produceBatch } from "../helpers/kafka.ts";
+import { connect, opts, waitFor } from "../helpers/events.ts";
 import {
-  goodOrder,
   processedCount,
-  produceBatch,
   startWorker,
+  startWorkerAs,
   stopWorker,
   type Worker,
-} from "./worker_helpers.ts";
+} from "../helpers/worker.ts";
 
 const sql = connect();
 
@@ -77,11 +77,7 @@ Deno.test({
 }, async () => {
   const role = await privateRole({ created: false });
   const dlq = await (await collect(ORDER_DLQ_TOPIC)).start();
-  const worker = await startWorker({
-    DATABASE_URL: role.url,
-    WORKER_SIMULATED_WORK_MS: "0",
-    WORKER_MAX_RETRIES: "1",
-  });
+  const worker = await startWorkerAs(role);
   try {
     const orders = Array.from({ length: 5 }, () => goodOrder());
     const ids = orders.map((o) => o.eventId);

@@ -1,7 +1,7 @@
 // Stops and restarts the shared local broker (the one scripts/services.sh started) for the
 // tests that exercise a Kafka outage.
 import assert from "node:assert/strict";
-import { waitFor } from "./helpers.ts";
+import { waitFor } from "./events.ts";
 
 const PID_FILE = ".data/run/kafka.pid";
 // Only the broker started by scripts/services.sh can be stopped and restarted here.

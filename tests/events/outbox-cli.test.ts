@@ -2,16 +2,8 @@
 // the operator runs it; a retried row is then published by the relay.
 import assert from "node:assert/strict";
 import { ORDER_TOPIC } from "../../common/events/order-created.ts";
-import {
-  byEventId,
-  collect,
-  connect,
-  insertOrders,
-  opts,
-  relay,
-  uniqueLockKey,
-  waitFor,
-} from "./helpers.ts";
+import { byEventId, collect } from "../helpers/kafka.ts";
+import { connect, insertOrders, opts, relay, uniqueLockKey, waitFor } from "../helpers/events.ts";
 
 async function outbox(...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {

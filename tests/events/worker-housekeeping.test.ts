@@ -2,8 +2,8 @@
 // PROCESSED_EVENTS_RETENTION_DAYS go, batch after batch, at start-up; younger ones stay.
 import assert from "node:assert/strict";
 import { purgeProcessedEvents } from "../../worker/housekeeping.ts";
-import { connect, opts, waitFor } from "./helpers.ts";
-import { startWorker, stopWorker } from "./worker_helpers.ts";
+import { connect, opts, waitFor } from "../helpers/events.ts";
+import { startWorker, stopWorker } from "../helpers/worker.ts";
 
 const sql = connect();
 

@@ -8,8 +8,9 @@ import { eventHeaders } from "../../common/events/event-type.ts";
 import { ORDER_CREATED } from "../../common/events/order-created.ts";
 import { ORDER_STATUS_CHANGED } from "../../common/events/order-status-changed.ts";
 import { TOPICS } from "../../common/events/topics.ts";
-import { collect, connect, kafka, opts, waitFor } from "./helpers.ts";
-import { processedCount, startWorker, stopWorker } from "./worker_helpers.ts";
+import { collect, kafka } from "../helpers/kafka.ts";
+import { connect, opts, waitFor } from "../helpers/events.ts";
+import { processedCount, startWorker, stopWorker } from "../helpers/worker.ts";
 
 const sql = connect();
 

@@ -3,18 +3,16 @@
 // and SIGTERM under load.
 import assert from "node:assert/strict";
 import { ORDER_DLQ_TOPIC, ORDER_TOPIC } from "../../common/events/order-created.ts";
-import { privateRole, superuserAvailable } from "./db_role.ts";
-import { collect, connect, kafka, opts, waitFor } from "./helpers.ts";
+import { privateRole, superuserAvailable } from "../helpers/db-role.ts";
+import { collect, committed, goodOrder, kafka, produce, produceBatch } from "../helpers/kafka.ts";
+import { connect, opts, waitFor } from "../helpers/events.ts";
 import {
-  committed,
-  goodOrder,
   processedCount,
-  produce,
-  produceBatch,
   startFreshWorker,
   startWorker,
+  startWorkerAs,
   stopWorker,
-} from "./worker_helpers.ts";
+} from "../helpers/worker.ts";
 
 const sql = connect();
 
@@ -50,11 +48,7 @@ Deno.test({
 }, async () => {
   const role = await privateRole();
   const dlq = await (await collect(ORDER_DLQ_TOPIC)).start();
-  const worker = await startWorker({
-    DATABASE_URL: role.url,
-    WORKER_SIMULATED_WORK_MS: "0",
-    WORKER_MAX_RETRIES: "1",
-  });
+  const worker = await startWorkerAs(role);
   try {
     // Every connection of this worker is terminated (57P01) and new ones are refused (53300,
     // too many connections for the role), for as long as the test says.

@@ -5,18 +5,13 @@ import assert from "node:assert/strict";
 import { ORDER_TOPIC, OrderCreatedValue } from "../../common/events/order-created.ts";
 import { uniqueIp } from "../helpers/config.ts";
 import { client } from "../helpers/http.ts";
-import { startApi } from "../helpers/processes.ts";
-import { localBroker, startKafka, stopKafka } from "./broker.ts";
-import { collect, connect, opts, waitFor } from "./helpers.ts";
-import { startAtEnd, startWorker } from "./worker_helpers.ts";
+import { placeOrder, startApi } from "../helpers/processes.ts";
+import { localBroker, startKafka, stopKafka } from "../helpers/broker.ts";
+import { collect } from "../helpers/kafka.ts";
+import { connect, opts, waitFor } from "../helpers/events.ts";
+import { processedCount, startAtEnd, startWorker } from "../helpers/worker.ts";
 
 const API_ENV = { OUTBOX_SWEEP_INTERVAL_MS: "500", SLOWAPI_RATELIMIT: "100000/minute" };
-
-async function processedCount(sql: ReturnType<typeof connect>, orderIds: string[]) {
-  const [{ n }] = await sql`
-    select count(*)::int as n from processed_events where order_id = any(${orderIds}::uuid[])`;
-  return n as number;
-}
 
 Deno.test(
   "an order created over HTTP is one record on new_order, processed once",
@@ -27,11 +22,9 @@ Deno.test(
     const worker = await startWorker({ WORKER_SIMULATED_WORK_MS: "0" });
     const api = await startApi(API_ENV);
     try {
-      const http = client(api.url, { "X-Forwarded-For": uniqueIp() });
-      const u = await http.user("events");
-      const { data: order } = await http.call("POST", "/orders", {
-        token: u.token,
-        json: { items: { sku_1: 3 }, order_price: 42.5 },
+      const { data: order, user: u } = await placeOrder(api.url, "events", {
+        items: { sku_1: 3 },
+        order_price: 42.5,
       });
       const [record] = await waitFor("the record", () => {
         const found = records.records.filter((r) => r.key === order.id);
@@ -47,7 +40,10 @@ Deno.test(
       assert.equal(record.headers["content-type"], "application/json");
       assert.match(record.headers["event-id"], /^[0-9a-f-]{36}$/);
 
-      await waitFor("processed", async () => (await processedCount(sql, [order.id])) === 1);
+      await waitFor(
+        "processed",
+        async () => (await processedCount(sql, [order.id], "order_id")) === 1,
+      );
       const [row] = await sql`select event_id from processed_events where order_id = ${order.id}`;
       assert.equal(row.event_id, record.headers["event-id"]);
       // Nothing else arrives for it: still exactly one record and one effect.
@@ -61,7 +57,7 @@ Deno.test(
         records.records.filter((r) => r.key === order.id).length,
         1,
       );
-      assert.equal(await processedCount(sql, [order.id]), 1);
+      assert.equal(await processedCount(sql, [order.id], "order_id"), 1);
     } finally {
       await api.stop();
       worker.kill("SIGTERM");
@@ -118,10 +114,10 @@ Deno.test({
     assert.equal(mine.length, 200, "each order published exactly once");
     await waitFor(
       "all 200 processed",
-      async () => (await processedCount(sql, ids)) === 200,
+      async () => (await processedCount(sql, ids, "order_id")) === 200,
       60_000,
     );
-    assert.equal(await processedCount(sql, ids), 200);
+    assert.equal(await processedCount(sql, ids, "order_id"), 200);
   } finally {
     if (kafkaStopped) await startKafka();
     await api.stop();

@@ -8,7 +8,8 @@ import addFormats from "ajv-formats";
 import { asyncApiDocument } from "../../common/events/asyncapi.ts";
 import { TOPICS } from "../../common/events/topics.ts";
 import { createTestApp } from "../helpers/app.ts";
-import { collect, connect, opts, type Received, relay, uniqueLockKey, waitFor } from "./helpers.ts";
+import { collect, type Received } from "../helpers/kafka.ts";
+import { connect, opts, relay, uniqueLockKey, waitFor } from "../helpers/events.ts";
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 (addFormats as unknown as (ajv: Ajv) => void)(ajv);

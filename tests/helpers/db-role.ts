@@ -4,7 +4,7 @@
 // connections (CONNECTION LIMIT 0) and admin shutdown (pg_terminate_backend) — and count its
 // connections, without disturbing anything else that uses the database.
 import postgres from "postgres";
-import { DATABASE_URL } from "./helpers.ts";
+import { DATABASE_URL } from "./events.ts";
 
 function superuserUrl(): string {
   const url = new URL(DATABASE_URL);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { ORDER_TOPIC, orderCreatedHeaders } from "../../common/events/order-created.ts";
 import { createHandler, type InputRecord } from "../../worker/handle.ts";
-import { connect, opts, testLog } from "./helpers.ts";
+import { connect, opts, testLog } from "../helpers/events.ts";
 
 function record(offset: number): { record: InputRecord; eventId: string; orderId: string } {
   const eventId = crypto.randomUUID();

@@ -3,17 +3,9 @@
 // so it is the only test that does.
 import assert from "node:assert/strict";
 import { ORDER_TOPIC } from "../../common/events/order-created.ts";
-import {
-  byEventId,
-  collect,
-  connect,
-  insertOrders,
-  opts,
-  relay,
-  uniqueLockKey,
-  waitFor,
-} from "./helpers.ts";
-import { localBroker, startKafka, stopKafka } from "./broker.ts";
+import { byEventId, collect } from "../helpers/kafka.ts";
+import { connect, insertOrders, opts, relay, uniqueLockKey, waitFor } from "../helpers/events.ts";
+import { localBroker, startKafka, stopKafka } from "../helpers/broker.ts";
 
 Deno.test("Kafka down: rows stay pending, then are published once each", {
   ...opts,
