@@ -10,6 +10,8 @@ import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 import { uniqueIp } from "../helpers/config.ts";
 
 const t = createTestApp();
+// Closed when the module is done, not by a test: tests may run in any order (--shuffle).
+addEventListener("unload", () => t.close());
 const fast = createApp(t.deps);
 const chain = createApp(t.deps, { fastRead: false });
 const apps = { fast, chain };
@@ -118,8 +120,4 @@ test("a foreign or missing order is 404 whatever If-None-Match says", async () =
       strictEqual(res.headers.get("etag"), null, name);
     }
   }
-});
-
-test("close the app", async () => {
-  await t.close();
 });

@@ -5,6 +5,8 @@ import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 
 const t = createTestApp();
+// Closed when the module is done, not by a test: tests may run in any order (--shuffle).
+addEventListener("unload", () => t.close());
 
 async function setUp() {
   const u = await t.user();
@@ -87,8 +89,4 @@ test("two clients race PATCHes with the same If-Match: exactly one wins, the oth
     deepStrictEqual(await stored(), { status: won.status, version: 2 });
     strictEqual(await events(), 2, "one created, one changed");
   }
-});
-
-test("close the app", async () => {
-  await t.close();
 });

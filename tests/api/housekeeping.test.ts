@@ -8,6 +8,8 @@ import { createTestApp, test } from "../helpers/app.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const t = createTestApp();
+// Closed when the module is done, not by a test: tests may run in any order (--shuffle).
+addEventListener("unload", () => t.close());
 
 test("purgeExpired deletes old sent outbox rows, stale idempotency keys and dead refresh tokens", async () => {
   const u = await t.user();
@@ -113,8 +115,4 @@ test("housekeeping runs at start-up, not only after its first interval", async (
   } finally {
     await stop();
   }
-});
-
-test("close the app", async () => {
-  await t.close();
 });

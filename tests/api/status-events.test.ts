@@ -9,6 +9,8 @@ import { TOPICS } from "../../common/events/topics.ts";
 import { createTestApp, test } from "../helpers/app.ts";
 
 const t = createTestApp();
+// Closed when the module is done, not by a test: tests may run in any order (--shuffle).
+addEventListener("unload", () => t.close());
 
 const eventsOf = (orderId: string) =>
   t.deps.sql<
@@ -56,8 +58,4 @@ test("each status change writes one order.status_changed event; no-ops and 409s 
     changed_at: final.updated_at, // the same instant as the order's, in the same format
   });
   ORDER_STATUS_CHANGED.schema.parse(values[0]);
-});
-
-test("close the app", async () => {
-  await t.close();
 });

@@ -18,6 +18,8 @@ import {
 } from "../helpers/worker.ts";
 
 const sql = connect();
+// Closed when the module is done, not by a test: tests may run in any order (--shuffle).
+addEventListener("unload", () => sql.end());
 
 /** Waits until the worker says it is paused for `reason`: readiness, metric and log line. */
 async function assertPaused(worker: Worker, reason: string, deadLettered: () => number) {
@@ -147,7 +149,3 @@ Deno.test(
     }
   },
 );
-
-Deno.test("close the test pool", opts, async () => {
-  await sql.end();
-});

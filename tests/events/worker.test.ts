@@ -6,6 +6,8 @@ import { connect, opts, waitFor } from "../helpers/events.ts";
 import { processedCount, startWorker, type Worker } from "../helpers/worker.ts";
 
 const sql = connect();
+// Closed when the module is done, not by a test: tests may run in any order (--shuffle).
+addEventListener("unload", () => sql.end());
 
 async function stopped(worker: Worker, signal: Deno.Signal = "SIGTERM") {
   worker.kill(signal);
@@ -157,7 +159,3 @@ Deno.test(
     }
   },
 );
-
-Deno.test("close the test pool", opts, async () => {
-  await sql.end();
-});

@@ -3,7 +3,7 @@
 // all exported over OTLP/HTTP to a receiver inside this test.
 import assert from "node:assert/strict";
 import { ORDER_TOPIC } from "../../common/events/order-created.ts";
-import { testConfig, uniqueIp } from "../helpers/config.ts";
+import { testConfig } from "../helpers/config.ts";
 import { type ReceivedSpan, SpanKinds, startOtlpReceiver } from "../helpers/otlp.ts";
 import { placeOrder, startApi } from "../helpers/processes.ts";
 import { collect } from "../helpers/kafka.ts";
