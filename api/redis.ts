@@ -113,21 +113,33 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
   // probe), so a Redis that hangs under load costs each request nothing instead of a timeout.
   // Writes the contract depends on go through `send`, which the window does not refuse.
   let failFastUntil = 0;
+  // Since when every command has timed out, none answered (0: the last one answered). A client
+  // can also report ready after a restart and then answer nothing at all (seen under load: 30 s
+  // of timeouts on a "ready" client); it is replaced like one that stopped reconnecting.
+  let silentSince = 0;
+  function replace(why: string, now: number) {
+    log("warning", why);
+    const stalled = raw;
+    raw = open();
+    heardAt = now;
+    silentSince = 0;
+    failFastUntil = 0;
+    try {
+      stalled.destroy();
+    } catch { /* already closed */ }
+  }
   const sweep = setInterval(() => {
     const now = performance.now();
     if (!raw.isReady && now - heardAt > STALLED_MS) {
-      log("warning", "redis client stopped reconnecting; replacing it");
-      const stalled = raw;
-      raw = open();
-      heardAt = now;
-      try {
-        stalled.destroy();
-      } catch { /* already closed */ }
+      replace("redis client stopped reconnecting; replacing it", now);
+    } else if (silentSince > 0 && now - silentSince > STALLED_MS) {
+      replace("redis client answers nothing; replacing it", now);
     }
     for (const waiter of waiting) {
       if (waiter.deadline > now) continue;
       waiting.delete(waiter);
       failFastUntil = now + 2 * config.commandTimeoutMs;
+      if (silentSince === 0) silentSince = now;
       waiter.reject(new RedisUnavailableError("redis command timed out"));
     }
   }, Math.max(TIMEOUT_SWEEP_FLOOR_MS, Math.floor(config.commandTimeoutMs / 5)));
@@ -144,9 +156,14 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
       Promise.resolve().then(() => command(client())).then(
         (value) => {
           failFastUntil = 0;
+          silentSince = 0;
           if (waiting.delete(waiter)) resolve(value);
         },
-        (error) => waiting.delete(waiter) && reject(error),
+        (error) => {
+          // A reply, even an error reply, is an answer; "not connected" is not.
+          if (!(error instanceof RedisUnavailableError)) silentSince = 0;
+          waiting.delete(waiter) && reject(error);
+        },
       );
     });
   }

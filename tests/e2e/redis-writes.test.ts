@@ -95,7 +95,7 @@ test("a logout right after a Redis command timeout ends the access token", async
 });
 
 test("logouts before and during a Redis restart stay in force once Redis is back empty", async () => {
-  const { redis, http, me, stop } = await oneApi();
+  const { api, redis, http, me, stop } = await oneApi();
   try {
     const [before, during, bystander] = [
       await http.user("restart-before"),
@@ -115,6 +115,11 @@ test("logouts before and during a Redis restart stay in force once Redis is back
     await waitFor(async () => (await http.call("GET", "/health/ready")).data?.status === "ok", {
       what: "redis reconnect",
       timeoutMs: 30_000,
+    }).catch((error) => {
+      const lines = api.logs.filter((line) =>
+        !line.includes('"msg":"request"') && !line.includes('"msg":"readiness"')
+      ).slice(-30);
+      throw new Error(`${error.message}; the API's last lines:\n${lines.join("\n")}`);
     });
     const backAt = performance.now();
     for (const token of [before.token, during.token]) {

@@ -53,5 +53,5 @@ export async function oneApi(env: Record<string, string> = {}) {
     await stop();
     throw error;
   }
-  return { redis, http, me, stop };
+  return { api, redis, http, me, stop };
 }
