@@ -5,10 +5,10 @@ import { errorFields, type Log, logs } from "../common/logger.ts";
 import { createRouter, registerJsonValue } from "./lib/openapi.ts";
 import { errorHandler, problemResponse } from "./lib/problem.ts";
 import { methodNotAllowed } from "./middleware/method-not-allowed.ts";
-import { safeInput } from "./middleware/safe-input.ts";
+import { safeInput } from "./safe-input/middleware.ts";
 import { recordRequest } from "./metrics/http.ts";
 import { accessLogger } from "./middleware/request-log.ts";
-import { requestTimeout } from "./middleware/request-timeout.ts";
+import { requestTimeout } from "./request-deadline/middleware.ts";
 import {
   type AuthDeps,
   authLimits,
@@ -25,8 +25,8 @@ import {
   withFastRead,
 } from "./hot-path/index.ts";
 import { bearerToken } from "./lib/bearer-token.ts";
-import { type ClientIpEnv, clientIpResolver } from "./middleware/client-ip.ts";
-import { TIMEOUT_SWEEP_FLOOR_MS } from "./redis.ts";
+import { type ClientIpEnv, clientIpResolver } from "./client-ip/middleware.ts";
+import { TIMEOUT_SWEEP_FLOOR_MS } from "./platform/redis.ts";
 import { docsRouter } from "./docs/docs.ts";
 import { healthRouter } from "./health/health.ts";
 import { cachedOrderRead, orderCacheKeyFor, ordersRouter } from "./orders/index.ts";

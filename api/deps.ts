@@ -2,18 +2,18 @@
 import { createPasswords } from "./auth/passwords.ts";
 import { createTokens } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
-import { createOpsSql, createProbeSql, createSql } from "./db.ts";
+import { createOpsSql, createProbeSql, createSql } from "./platform/db.ts";
 import { countPoolWaits } from "./lib/pool-waits.ts";
-import { trackQueries } from "./lib/request-scope.ts";
+import { trackQueries } from "./request-deadline/scope.ts";
 import { apiMetrics } from "./metrics/metrics.ts";
 import { createLogger, type Log } from "../common/logger.ts";
 import { createRevocations } from "./auth/session-revocation.ts";
 import { repairCachedOrders } from "./orders/cache-repairs.ts";
 import { createOrderCache } from "./orders/orders.cache.ts";
 import { findOrder } from "./orders/orders.repo.ts";
-import { createRedis } from "./redis.ts";
-import { startRedisRepair } from "./redis-repair.ts";
-import { traceRedis } from "./redis-tracing.ts";
+import { createRedis } from "./platform/redis.ts";
+import { startRedisRepair } from "./platform/redis-repair.ts";
+import { traceRedis } from "./platform/redis-tracing.ts";
 import type { AppDeps } from "./app.ts";
 
 /** How often unacknowledged Redis writes are pushed; part of the bounds in docs/security.md. */

@@ -4,7 +4,7 @@
 // expired (the worker purges its own processed_events: worker/housekeeping.ts). Batch after
 // batch until nothing expired is left (common/housekeeping.ts). Safe to run from every API
 // process at once (deletes are idempotent). Parked and pending outbox rows are never purged.
-import type { Sql } from "./db.ts";
+import type { Sql } from "./platform/db.ts";
 import type { Log } from "../common/logger.ts";
 import { deleteInBatches, startPurging } from "../common/housekeeping.ts";
 

@@ -3,7 +3,12 @@
 import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { loadOrExit } from "../common/env-schema.ts";
-import { APPLICATION_NAME, assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "./db.ts";
+import {
+  APPLICATION_NAME,
+  assertMigrated,
+  MIGRATIONS_DIR,
+  NotMigratedError,
+} from "./platform/db.ts";
 import { createDeps } from "./deps.ts";
 import { createProcessRelay } from "./events/process-relay.ts";
 import { startHousekeeping } from "./housekeeping.ts";

@@ -11,7 +11,7 @@
 // and one to record the outcome. While Redis cannot be asked the check is skipped (the
 // per-client login limit, which falls back to in-process counters, still holds).
 import type { Rate } from "../lib/rate.ts";
-import { type Redis, redisScript } from "../redis.ts";
+import { type Redis, redisScript } from "../platform/redis.ts";
 import type { Log } from "../../common/logger.ts";
 import { errorFields } from "../../common/logger.ts";
 import { ProblemError } from "../lib/problem.ts";

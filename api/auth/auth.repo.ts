@@ -1,5 +1,5 @@
 // Users and refresh-token families in PostgreSQL.
-import type { Sql, Tx } from "../db.ts";
+import type { Sql, Tx } from "../platform/db.ts";
 import { recordRevocation } from "./session-revocation.ts";
 
 export interface UserRow {

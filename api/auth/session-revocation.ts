@@ -7,9 +7,9 @@
 // has put the list back, and while Redis cannot be asked at all, a token's session is checked in
 // PostgreSQL instead. Bounds: docs/security.md, "Redis writes under partial failure".
 import { errorFields, type Log } from "../../common/logger.ts";
-import type { Sql, Tx } from "../db.ts";
-import type { Redis } from "../redis.ts";
-import { writeAcknowledged } from "../redis-acknowledged.ts";
+import type { Sql, Tx } from "../platform/db.ts";
+import type { Redis } from "../platform/redis.ts";
+import { writeAcknowledged } from "../platform/redis-acknowledged.ts";
 
 export const revokedSessionKey = (sid: string) => `revoked:sid:${sid}`;
 export const REVOCATIONS_COMPLETE_KEY = "revoked:complete";

@@ -9,7 +9,7 @@
 // database (dlq_replays), so replaying twice publishes once (api/cli/dlq/replay.ts).
 import { Kafka, logLevel } from "kafkajs";
 import type postgres from "postgres";
-import { createSql } from "../db.ts";
+import { createSql } from "../platform/db.ts";
 import { ConfigError, loadDlqConfig } from "./dlq/config.ts";
 import { readDeadLetters } from "./dlq/read.ts";
 import { DEFAULT_DLQ } from "../../common/events/dead-letter.ts";

@@ -2,7 +2,7 @@
 // The role is read into new tokens, so the user logs in again to use it.
 import { loadDatabaseConfig } from "../config.ts";
 import { loadOrExit } from "../../common/env-schema.ts";
-import { createSql } from "../db.ts";
+import { createSql } from "../platform/db.ts";
 
 export async function setRole(
   sql: ReturnType<typeof createSql>,

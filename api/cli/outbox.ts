@@ -6,7 +6,7 @@
 // A retried row starts again with 0 attempts; the relay is woken at once.
 import { loadDatabaseConfig } from "../config.ts";
 import { loadOrExit } from "../../common/env-schema.ts";
-import { createSql } from "../db.ts";
+import { createSql } from "../platform/db.ts";
 import { listParked, outboxSummary, retryParked } from "../events/outbox-admin.ts";
 
 const USAGE = "usage: deno task outbox [list [--limit N] | retry --all | retry <id> [<id>…]]";

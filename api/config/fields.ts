@@ -1,6 +1,6 @@
 // Field types of the API's configuration (api/config.ts): rates, lists, proxies, booleans.
 import { z } from "zod";
-import { parseTrustedProxies } from "../lib/ip.ts";
+import { parseTrustedProxies } from "../client-ip/ip.ts";
 import { parseRate } from "../lib/rate.ts";
 
 export const rate = (fallback: string) =>

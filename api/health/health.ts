@@ -9,8 +9,8 @@
 // queries PostgreSQL on a connection of its own, never on the relay's (docs/operations.md, "Separate pools").
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/openapi.ts";
-import type { Sql } from "../db.ts";
-import type { Redis } from "../redis.ts";
+import type { Sql } from "../platform/db.ts";
+import type { Redis } from "../platform/redis.ts";
 import type { Log } from "../../common/logger.ts";
 
 export interface DependencyStatus {

@@ -11,7 +11,7 @@ import { Context } from "hono";
 import { errorFields, type Log } from "../../common/logger.ts";
 import { bearerToken } from "../lib/bearer-token.ts";
 import { requestIdFrom } from "../middleware/response-headers.ts";
-import type { ClientIpEnv } from "../middleware/client-ip.ts";
+import type { ClientIpEnv } from "../client-ip/middleware.ts";
 import type { AccessTokens, HotPathEnv, RoundTrip } from "./context.ts";
 import { rateLimitHeaders, verdict } from "./rate-limit.ts";
 import type { FinishResponse } from "./finish.ts";

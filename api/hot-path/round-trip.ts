@@ -7,7 +7,7 @@
 // from PostgreSQL. So is the denylist while Redis lacks `revoked:complete` (restarted empty).
 import type { Context } from "hono";
 import type { Log } from "../../common/logger.ts";
-import { type Redis, redisScript } from "../redis.ts";
+import { type Redis, redisScript } from "../platform/redis.ts";
 import type { DenylistKeys, Prefetched, RoundTrip } from "./context.ts";
 import {
   type Count,

@@ -3,7 +3,7 @@
 // acknowledged the new entry, and pushed by any process's repair (redis-repair.ts) meanwhile.
 import type { Log } from "../../common/logger.ts";
 import { errorFields } from "../../common/logger.ts";
-import type { Sql, Tx } from "../db.ts";
+import type { Sql, Tx } from "../platform/db.ts";
 import type { OrderCache, VersionedOrder } from "./orders.cache.ts";
 
 /** In the changing transaction; returns the record's id, for clearing exactly this record. */

@@ -3,8 +3,8 @@
 // cache fill racing a PATCH can never bring back data older than the last commit.
 import type { Log } from "../../common/logger.ts";
 import { countCacheRead } from "../metrics/metrics.ts";
-import { type Redis, redisScript } from "../redis.ts";
-import { writeAcknowledged } from "../redis-acknowledged.ts";
+import { type Redis, redisScript } from "../platform/redis.ts";
+import { writeAcknowledged } from "../platform/redis-acknowledged.ts";
 import type { Prefetched } from "../hot-path/index.ts";
 import type { Order } from "./orders.model.ts";
 import { ORDER_KEYS } from "../../common/orders/order.ts";

@@ -1,10 +1,10 @@
 // POST /orders with optional Idempotency-Key. A transaction-scoped advisory lock on
 // (user, key) admits one request at a time: a concurrent duplicate gets 409 at once, and a
 // later retry finds the committed first response. No check-then-insert race is possible.
-import type { Sql } from "../db.ts";
+import type { Sql } from "../platform/db.ts";
 import { currentTraceparent, withSpan } from "../../common/tracing.ts";
 import { ProblemError } from "../lib/problem.ts";
-import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
+import { MAX_JSON_DEPTH } from "../safe-input/rules.ts";
 import { apiMetrics } from "../metrics/metrics.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";

@@ -9,7 +9,7 @@ import { changeStatus, findOrder } from "./orders.repo.ts";
 import { createCursors, CursorError, cursorKey, type CursorPosition } from "./orders.cursor.ts";
 import { listOrdersAfter, listOrdersPage } from "./orders.list.ts";
 import type { Config } from "../config.ts";
-import type { Sql } from "../db.ts";
+import type { Sql } from "../platform/db.ts";
 import type { Log } from "../../common/logger.ts";
 import type { HotPathEnv } from "../hot-path/index.ts";
 import type { AuthDeps } from "../auth/auth.handlers.ts";

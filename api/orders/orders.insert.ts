@@ -12,7 +12,7 @@ export interface OrderInsertValues {
   creatorId: Value;
   items: Value;
   orderPrice: Value;
-  /** The request's deadline (lib/request-scope.ts), or null. */
+  /** The request's deadline (request-deadline/scope.ts), or null. */
   deadline: Value;
 }
 

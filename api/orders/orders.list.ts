@@ -2,7 +2,7 @@
 // orders_creator_created_idx), by page number (the original's OFFSET pages, with totals) or
 // after a cursor (keyset pages: no rows read and discarded, no skips or repeats when orders
 // are added while a client pages). Both queries live here.
-import type { Sql } from "../db.ts";
+import type { Sql } from "../platform/db.ts";
 import type { CursorPosition } from "./orders.cursor.ts";
 import { type OrderRow, toOrder } from "./orders.model.ts";
 

@@ -1,11 +1,11 @@
 // Orders in PostgreSQL. Creating an order writes its outbox event in the same statement, so an
 // order exists if and only if its `new_order` event will be published; a status change writes
 // its `order.status_changed` event in the same statement as the update.
-import type { Sql, Tx } from "../db.ts";
+import type { Sql, Tx } from "../platform/db.ts";
 import { ORDER_CREATED } from "../../common/events/order-created.ts";
 import { ORDER_STATUS_CHANGED } from "../../common/events/order-status-changed.ts";
 import { enqueue } from "../../common/events/enqueue.ts";
-import { RequestAbandonedError, requestDeadline } from "../lib/request-scope.ts";
+import { RequestAbandonedError, requestDeadline } from "../request-deadline/scope.ts";
 import { uuidv7 } from "../lib/uuid.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import { queueCacheRepair } from "./cache-repairs.ts";

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { describeMoves, OrderStatus } from "../../common/orders/status.ts";
 import { BEARER, COMMON_PROBLEMS, jsonObject, problems } from "../lib/openapi.ts";
-import { MAX_JSON_DEPTH } from "../lib/safe-input.ts";
+import { MAX_JSON_DEPTH } from "../safe-input/rules.ts";
 import { requireContentType } from "../middleware/content-type.ts";
 import { OrderSchema } from "./orders.model.ts";
 import { bodiless, ETAG_HEADER, IF_NONE_MATCH, NOT_MODIFIED } from "./orders.etag.ts";

@@ -1,6 +1,6 @@
 // PostgreSQL unreachable: quick 503 problems; an unmigrated database is refused at start-up.
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
-import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "../../api/db.ts";
+import { assertMigrated, MIGRATIONS_DIR, NotMigratedError } from "../../api/platform/db.ts";
 import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 
 test("with PostgreSQL unreachable requests answer 503 quickly and readiness says why", async () => {

@@ -1,7 +1,7 @@
 // Hostile input gets a 4xx problem, never a 5xx: NUL bytes and unpaired surrogates anywhere,
 // JSON nested past the documented depth, malformed forms, undeclared methods, trailing slashes.
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { MAX_JSON_DEPTH } from "../../api/lib/safe-input.ts";
+import { MAX_JSON_DEPTH } from "../../api/safe-input/rules.ts";
 import { createTestApp, expectProblem, test } from "../helpers/app.ts";
 import { uniqueEmail } from "../helpers/config.ts";
 

@@ -7,7 +7,7 @@
 // idle. patches/postgres@3.4.9.patch makes the queue compact itself and search only live
 // slots. This drives a real pool against the real PostgreSQL and counts the slots a move scans.
 import { ok, strictEqual } from "node:assert/strict";
-import { createSql } from "../../api/db.ts";
+import { createSql } from "../../api/platform/db.ts";
 import { testConfig } from "../helpers/config.ts";
 
 /** Records how many array slots each indexOf for a postgres.js connection object scans. */

@@ -1,7 +1,7 @@
-// After a command times out, api/redis.ts fails other commands at once for a while; the writes
+// After a command times out, api/platform/redis.ts fails other commands at once for a while; the writes
 // the contract depends on (Redis.send, redis-acknowledged.ts) are still sent (issue 17, M1).
 import { ok, rejects, strictEqual } from "node:assert/strict";
-import { createRedis } from "../../api/redis.ts";
+import { createRedis } from "../../api/platform/redis.ts";
 import { createLogger } from "../../common/logger.ts";
 import { testConfig } from "../helpers/config.ts";
 import { privateRedis } from "../helpers/processes.ts";

@@ -21,7 +21,7 @@ export const served = () =>
 
 /**
  * The fast read answers only once Redis is known to hold every revocation: on a Redis that
- * started empty that is after the app's first repair pass (api/redis-repair.ts), which runs
+ * started empty that is after the app's first repair pass (api/platform/redis-repair.ts), which runs
  * once the client is connected. Before it, every read is handed over.
  */
 export const denylistComplete = (t: TestApp) =>

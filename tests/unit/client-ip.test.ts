@@ -9,8 +9,8 @@ import {
   parseCidr,
   parseIp,
   parseTrustedProxies,
-} from "../../api/lib/ip.ts";
-import { clientAddress } from "../../api/middleware/client-ip.ts";
+} from "../../api/client-ip/ip.ts";
+import { clientAddress } from "../../api/client-ip/middleware.ts";
 
 const unit = (text: string) => limitUnit(parseIp(text)!);
 const trust = (value: string) => parseTrustedProxies(value) as Cidr[];

@@ -19,21 +19,24 @@ const LAYERS: { name: string; paths: string[] }[] = [
     name: "features",
     paths: ["orders/", "auth/", "events/", "health/", "docs/", "metrics/", "housekeeping.ts"],
   },
-  { name: "request path", paths: ["hot-path/", "middleware/"] },
+  {
+    name: "request path",
+    paths: ["hot-path/", "middleware/", "client-ip/", "safe-input/", "request-deadline/"],
+  },
   {
     name: "platform",
     paths: [
       "config.ts",
       "config/",
-      "db.ts",
-      "redis.ts",
-      "redis-acknowledged.ts",
-      "redis-repair.ts",
-      "redis-tracing.ts",
+      "platform/",
       "metrics/metrics.ts", // the instruments; the rest of metrics/ is a feature
     ],
   },
-  { name: "lib", paths: ["lib/"] },
+  {
+    name: "lib",
+    // A concept's plain functions sit below its middleware: config and the platform use them.
+    paths: ["lib/", "client-ip/ip.ts", "safe-input/rules.ts", "request-deadline/scope.ts"],
+  },
 ];
 const MAX_BACK_ARROWS = 3;
 

@@ -10,7 +10,7 @@ import {
   rateLimitHeaders,
   verdict,
 } from "../../api/hot-path/rate-limit.ts";
-import type { Redis } from "../../api/redis.ts";
+import type { Redis } from "../../api/platform/redis.ts";
 
 const rule = (name: string, rate: string): LimitRule => ({
   name,

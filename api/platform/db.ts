@@ -1,6 +1,6 @@
 // PostgreSQL access: one postgres.js pool per process, and the start-up migration check.
 import postgres from "postgres";
-import type { Config } from "./config.ts";
+import type { Config } from "../config.ts";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -69,4 +69,4 @@ export async function assertMigrated(sql: Sql, migrationsDir: URL): Promise<void
   }
 }
 
-export const MIGRATIONS_DIR = new URL("../db/migrations/", import.meta.url);
+export const MIGRATIONS_DIR = new URL("../../db/migrations/", import.meta.url);

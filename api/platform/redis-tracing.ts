@@ -1,6 +1,6 @@
 // Redis commands in CLIENT spans, but only under a traced request: with tracing off, or
 // outside a request, the wrapper adds one check per command and nothing else.
-import { activeRecordingSpan, SpanKind, withSpan } from "../common/tracing.ts";
+import { activeRecordingSpan, SpanKind, withSpan } from "../../common/tracing.ts";
 import type { Redis, RedisClient } from "./redis.ts";
 
 const REDIS_SPAN = { kind: SpanKind.CLIENT, attributes: { "db.system.name": "redis" } };

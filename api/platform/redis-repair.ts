@@ -3,7 +3,7 @@
 // a logout's revocation), whoever wrote them. A writer that lost its way to Redis, or stopped,
 // is thus covered by any process that reaches both PostgreSQL and Redis; the bound this gives is
 // in docs/security.md ("Redis writes under partial failure").
-import { errorFields, type Log } from "../common/logger.ts";
+import { errorFields, type Log } from "../../common/logger.ts";
 import type { Redis } from "./redis.ts";
 
 export interface RepairTask {

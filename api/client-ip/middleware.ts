@@ -4,7 +4,7 @@
 // the client itself and could be forged. Addresses are reduced to the unit a limit counts:
 // the IPv4 address, or the IPv6 /64.
 import type { Context } from "hono";
-import { type Cidr, cidrContains, limitUnit, parseIp } from "../lib/ip.ts";
+import { type Cidr, cidrContains, limitUnit, parseIp } from "./ip.ts";
 
 /** The socket peer's address, which the server hands to the app (main.ts). */
 export type ClientIpEnv = { Bindings: { remoteAddr?: { hostname?: string } } };

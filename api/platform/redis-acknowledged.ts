@@ -3,7 +3,7 @@
 // even while redis.ts fails fast after a timeout, and retried, one after another, until Redis
 // acknowledges them or the request has no time left to wait. Either way the caller committed a
 // durable record first, which the background repair (redis-repair.ts) pushes until it lands.
-import { requestDeadline } from "./lib/request-scope.ts";
+import { requestDeadline } from "../request-deadline/scope.ts";
 import type { Redis } from "./redis.ts";
 
 /** Time left to answer once the last attempt gave up: the response and a last statement. */

@@ -1,4 +1,4 @@
-// Per-request bookkeeping for the request deadline (middleware/request-timeout.ts): which
+// Per-request bookkeeping for the request deadline (request-deadline/middleware.ts): which
 // PostgreSQL queries a request started, so that a request answered 503 for taking too long
 // does not leave its work behind. Queries still waiting for a pool connection are dropped
 // (otherwise an outage leaves a backlog that runs, pointlessly, once PostgreSQL is back),

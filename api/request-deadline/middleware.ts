@@ -1,11 +1,11 @@
 // The request deadline: no request waits longer than REQUEST_TIMEOUT_MS, whatever hangs
 // behind it (a PostgreSQL that accepts connections but never answers, a full pool, a stalled
 // Redis). Past the deadline the client gets 503 problem+json with Retry-After, and the
-// request's database work is abandoned (lib/request-scope.ts). A write may still have
+// request's database work is abandoned (request-deadline/scope.ts). A write may still have
 // committed just before the deadline: clients retry with the same Idempotency-Key.
 import { createMiddleware } from "hono/factory";
 import { problemResponse } from "../lib/problem.ts";
-import { abandonQueries, type RequestScope, runInScope } from "../lib/request-scope.ts";
+import { abandonQueries, type RequestScope, runInScope } from "./scope.ts";
 import type { HotPathEnv } from "../hot-path/context.ts";
 
 export function requestTimeout({ timeoutMs }: { timeoutMs: number }) {

@@ -1,8 +1,8 @@
 // Refuses request bodies PostgreSQL could not store or our code could not walk (see
-// lib/safe-input.ts) with a 422 naming each field, before any route sees them. It reads the
+// safe-input/rules.ts) with a 422 naming each field, before any route sees them. It reads the
 // body through Hono's cache, so the route's validator parses the same bytes again for free.
 import { createMiddleware } from "hono/factory";
-import { type InputIssue, inspectJson, MAX_JSON_DEPTH } from "../lib/safe-input.ts";
+import { type InputIssue, inspectJson, MAX_JSON_DEPTH } from "./rules.ts";
 import { ProblemError } from "../lib/problem.ts";
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;

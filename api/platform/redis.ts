@@ -3,8 +3,8 @@
 // The client alone: the `redis` package would also load its bloom, JSON, search and
 // time-series modules (about 25 MB more per process) that this service never uses.
 import { createClient } from "@redis/client";
-import type { Config } from "./config.ts";
-import type { Log } from "../common/logger.ts";
+import type { Config } from "../config.ts";
+import type { Log } from "../../common/logger.ts";
 
 function connectClient(config: Config["redis"]) {
   return createClient({
