@@ -177,6 +177,9 @@ up)
   redis_up
   kafka_up
   env_file
+  # create-topics runs kafkajs, so the patches/ fixes must be in node_modules first.
+  [ -d node_modules ] || deno install >&2
+  patch_deps >&2
   deno run --allow-net --allow-env --allow-read --allow-sys api/cli/create-topics.ts "127.0.0.1:$KAFKA_PORT" >&2
   log "running:"
   sed 's/^/  /' "$data/services.env"
