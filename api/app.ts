@@ -18,10 +18,12 @@ import {
 } from "./auth/index.ts";
 import {
   createFinishResponse,
+  createLocalRoundTrip,
   createRoundTrip,
   finishing,
   hotPath,
   type HotPathEnv,
+  type InProcessState,
   withFastRead,
 } from "./hot-path/index.ts";
 import { bearerToken } from "./lib/bearer-token.ts";
@@ -31,6 +33,7 @@ import { docsRouter } from "./docs/docs.ts";
 import { healthRouter } from "./health/health.ts";
 import { cachedOrderRead, orderCacheKeyFor, ordersRouter } from "./orders/index.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { Config } from "./config.ts";
 import type { AuthEnv } from "./auth/authenticate.ts";
 import type { HealthDeps } from "./health/health.ts";
@@ -38,7 +41,12 @@ import type { RequestIdEnv } from "./middleware/response-headers.ts";
 import type { OrdersDeps } from "./orders/orders.handlers.ts";
 
 /** Everything the app needs from the outside world; deps.ts and tests build it. */
-export type AppDeps = AuthDeps & OrdersDeps & HealthDeps & { config: Config; log: Log };
+export type AppDeps = AuthDeps & OrdersDeps & HealthDeps & {
+  config: Config;
+  log: Log;
+  /** Set with HOT_PATH_IN_PROCESS: the round trip answered in process (deps.ts). */
+  inProcess?: InProcessState;
+};
 
 /** What the server and the middleware put on every request's context. */
 export type AppEnv = ClientIpEnv & HotPathEnv & RequestIdEnv & AuthEnv;
@@ -143,30 +151,33 @@ const UNLIMITED = /^\/(health\/|docs|openapi\.json)/;
  * reads.
  */
 export function requestRoundTrip(
-  { config, redis, log, tokens }: Pick<AuthDeps, "config" | "redis" | "log" | "tokens">,
+  { config, redis, log, tokens, inProcess }: Pick<
+    AppDeps,
+    "config" | "redis" | "log" | "tokens" | "inProcess"
+  >,
 ) {
   const limits = config.rateLimit;
   const ip = clientIpResolver(limits.trustedProxies);
-  return createRoundTrip({
-    redis,
-    log,
+  const what = {
     limits: limits.enabled
       ? [
         {
           name: "api",
           rate: limits.general,
-          key: (c) => UNLIMITED.test(c.req.path) ? null : ip(c),
+          key: (c: Context) => UNLIMITED.test(c.req.path) ? null : ip(c),
         },
         ...authLimits({ ...limits, clientIp: ip }),
       ]
       : [],
     // Only a valid token's session is worth checking; verified tokens are cached in `tokens`.
-    session: async (c) => {
+    session: async (c: Context) => {
       const token = bearerToken(c.req.header("Authorization"));
       if (!token) return null;
       return (await tokens.verify("access", token).catch(() => null))?.sid ?? null;
     },
     denylist: { session: revokedSessionKey, complete: REVOCATIONS_COMPLETE_KEY },
-    prefetch: (c) => c.req.method === "GET" ? orderCacheKeyFor(c.req.path) : null,
-  });
+    prefetch: (c: Context) => c.req.method === "GET" ? orderCacheKeyFor(c.req.path) : null,
+  };
+  const roundTrip = createRoundTrip({ redis, log, ...what });
+  return inProcess ? createLocalRoundTrip({ ...what, ...inProcess, roundTrip }) : roundTrip;
 }

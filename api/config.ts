@@ -31,6 +31,7 @@ export function parseConfig(env: RawEnv) {
       socketTimeoutMs: e.REDIS_SOCKET_TIMEOUT_MS,
       pingIntervalMs: e.REDIS_PING_INTERVAL_MS,
     },
+    hotPathInProcess: e.HOT_PATH_IN_PROCESS,
     kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID },
     outbox: {
       sweepIntervalMs: e.OUTBOX_SWEEP_INTERVAL_MS,

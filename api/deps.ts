@@ -14,6 +14,8 @@ import { findOrder } from "./orders/orders.repo.ts";
 import { createRedis } from "./platform/redis.ts";
 import { startRedisRepair } from "./platform/redis-repair.ts";
 import { traceRedis } from "./platform/redis-tracing.ts";
+import { createTrackedReads } from "./platform/redis-tracking.ts";
+import { createLeasedCounters } from "./hot-path/leases.ts";
 import type { AppDeps } from "./app.ts";
 
 /** How often unacknowledged Redis writes are pushed; part of the bounds in docs/security.md. */
@@ -30,17 +32,20 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
   );
   const probeSql = createProbeSql(config.db);
   const redis = traceRedis(createRedis(config.redis, log)); // a span per command when traced
+  const inProcess = config.hotPathInProcess ? createInProcess(config, redis, log) : undefined;
   const cache = createOrderCache({
     redis,
     log,
     ttlSeconds: config.cacheTtlSeconds,
     reload: (id) => findOrder(sql, id),
+    changed: inProcess?.tracked.forget,
   });
   const revocations = createRevocations({
     sql,
     redis,
     log,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
+    changed: inProcess?.tracked.forget,
   });
   const deps: AppDeps = {
     config,
@@ -53,6 +58,7 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
     revocations,
     passwords: createPasswords(config.passwords),
     tokens: createTokens(config.jwt),
+    inProcess,
   };
   // Writes Redis did not acknowledge, pushed from their durable records by every process.
   const stopRepair = startRedisRepair({
@@ -67,6 +73,8 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
   async function close() {
     await stopRepair();
     deps.passwords.close();
+    await inProcess?.leases.close();
+    await inProcess?.tracked.close();
     await Promise.allSettled([
       redis.close(),
       sql.end({ timeout: 5 }),
@@ -76,3 +84,24 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
   }
   return { deps, close };
 }
+
+/** The in-process hot path's state (hot-path/local-round-trip.ts); its settings are explained
+ * in docs/security.md, "The in-process hot path". */
+function createInProcess(config: Config, redis: ReturnType<typeof createRedis>, log: Log) {
+  return {
+    tracked: createTrackedReads({
+      url: config.redis.url,
+      log,
+      pingIntervalMs: TRACKING_PROBE_MS,
+      trustMs: TRACKING_TRUST_MS,
+      fetchTimeoutMs: config.redis.commandTimeoutMs,
+      maxEntries: 10_000,
+    }),
+    leases: createLeasedCounters({ redis, log, maxLease: 64, idleMs: 250 }),
+  };
+}
+
+/** How often the tracking connection is probed, and how old its last answer may be for the
+ * in-process copy to be served: part of the bounds in docs/security.md. */
+export const TRACKING_PROBE_MS = 100;
+export const TRACKING_TRUST_MS = 500;

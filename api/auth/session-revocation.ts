@@ -41,7 +41,15 @@ interface Pending {
 }
 
 export function createRevocations(
-  opts: { sql: Sql; redis: Redis; log: Log; accessTtlSeconds: number },
+  opts: {
+    sql: Sql;
+    redis: Redis;
+    log: Log;
+    accessTtlSeconds: number;
+    /** Told of each session this process revoked, before the logout is answered (the
+     * in-process copy of its key drops it: platform/redis-tracking.ts). */
+    changed?: (key: string) => void;
+  },
 ): Revocations {
   const { sql, redis, log, accessTtlSeconds } = opts;
 
@@ -87,7 +95,7 @@ export function createRevocations(
       const landed = await writeAcknowledged(
         redis,
         () => redis.send((c) => c.set(key, "1", { EX: accessTtlSeconds })),
-      );
+      ).finally(() => opts.changed?.(key));
       if (!landed) {
         log("warning", "revocation not acknowledged by Redis; the repair will push it", { sid });
         return false;

@@ -21,6 +21,9 @@ export const Fields = z.object({
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(500),
   REDIS_SOCKET_TIMEOUT_MS: positiveInt(5000),
   REDIS_PING_INTERVAL_MS: positiveInt(1000),
+  // Rate limits, the logout denylist and the order cache answered in process (token leases and
+  // Redis client-side caching) instead of one Redis round trip per request.
+  HOT_PATH_IN_PROCESS: bool(false),
   KAFKA_BROKERS: list.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/)).min(1)),
   KAFKA_CLIENT_ID: z.string().default("order-service-api"),
   OUTBOX_SWEEP_INTERVAL_MS: positiveInt(5000),

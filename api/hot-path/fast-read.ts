@@ -42,7 +42,7 @@ export interface FastReadOptions {
   read: CachedRead;
   tokens: AccessTokens;
   /** The request's Redis round trip (round-trip.ts), the same one the app's middleware makes. */
-  roundTrip: RoundTripper;
+  roundTrip: Pick<RoundTripper, "perform">;
   /** Headers, metrics and the access line, as the chain finishes its responses (finish.ts). */
   finish: FinishResponse;
   log: Log;

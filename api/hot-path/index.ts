@@ -15,3 +15,5 @@ export { createFinishResponse, finishing, type FinishResponse } from "./finish.t
 export { hotPath } from "./middleware.ts";
 export { type LimitRule, MemoryCounters, rateLimitHeaders, verdict } from "./rate-limit.ts";
 export { createRoundTrip, type HotPathOptions, type RoundTripper } from "./round-trip.ts";
+export { createLocalRoundTrip, type InProcessState } from "./local-round-trip.ts";
+export { createLeasedCounters, type LeasedCounters } from "./leases.ts";

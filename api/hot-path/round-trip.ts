@@ -108,14 +108,22 @@ export function createRoundTrip(opts: HotPathOptions) {
   }
 
   return {
+    /** The session and the cache entry only, counting nothing (for a request counted already):
+     * unknown (null) where Redis cannot tell. */
+    async lookup(sid: string | null, cacheKey: string | null): Promise<Prefetched> {
+      try {
+        return (await inRedis([], sid, cacheKey)).prefetched;
+      } catch {
+        return {
+          session: sid ? { sid, revoked: null } : undefined,
+          cache: cacheKey ? { key: cacheKey, raw: null } : undefined,
+        };
+      }
+    },
     /** `sid`: the session, when the caller has verified the token already. */
     async perform(c: Context, sid?: string | null): Promise<RoundTrip | null> {
-      const counters: Counter[] = [];
-      for (const rule of limits) {
-        let key = rule.key(c);
-        if (typeof key === "object" && key !== null) key = await key; // only a login's rules wait
-        if (key !== null) counters.push({ rule, key: `rl:${rule.name}:${key}` });
-      }
+      let counters = countersFor(limits, c);
+      if (!Array.isArray(counters)) counters = await counters;
       sid ??= await opts.session(c);
       const cacheKey = opts.prefetch(c);
       if (counters.length === 0 && !sid && !cacheKey) return null;
@@ -139,3 +147,31 @@ export function createRoundTrip(opts: HotPathOptions) {
 }
 
 export type RoundTripper = ReturnType<typeof createRoundTrip>;
+
+/** The counters a request touches, in the rules' order; at once unless a rule's key waits. */
+export function countersFor(limits: LimitRule[], c: Context): Counter[] | Promise<Counter[]> {
+  const counters: Counter[] = [];
+  for (let i = 0; i < limits.length; i++) {
+    const rule = limits[i];
+    const key = rule.key(c);
+    if (typeof key === "object" && key !== null) return waitFor(limits, c, counters, i, key);
+    if (key !== null) counters.push({ rule, key: `rl:${rule.name}:${key}` });
+  }
+  return counters;
+}
+
+// Only a login's rules wait (they read the form).
+async function waitFor(
+  limits: LimitRule[],
+  c: Context,
+  counters: Counter[],
+  from: number,
+  pending: Promise<string | null>,
+): Promise<Counter[]> {
+  for (let i = from; i < limits.length; i++) {
+    const rule = limits[i];
+    const key = i === from ? await pending : await rule.key(c);
+    if (key !== null) counters.push({ rule, key: `rl:${rule.name}:${key}` });
+  }
+  return counters;
+}

@@ -55,6 +55,14 @@ export const apiMetrics = {
     labelNames: ["result"] as const,
     registers,
   }),
+  hotPathRequests: new Counter({
+    name: "hot_path_requests_total",
+    help: "Requests through the in-process hot path (HOT_PATH_IN_PROCESS), by what answered " +
+      "them: memory alone, memory after a Redis call (a lease, or a key not held), or the " +
+      "ordinary round trip (tracking not trusted, or Redis unreachable).",
+    labelNames: ["answered"] as const,
+    registers,
+  }),
   passwordHashDuration: new Histogram({
     name: "password_hash_duration_seconds",
     help: "Time from submitting a bcrypt job (hash or verify) to its result, queueing included.",

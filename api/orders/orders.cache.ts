@@ -93,6 +93,9 @@ export function createOrderCache(opts: {
   ttlSeconds: number;
   log: Log;
   reload: (id: string) => Promise<VersionedOrder | null>;
+  /** Told of each entry this process changed, before the change is answered (the in-process
+   * copy drops it: platform/redis-tracking.ts). */
+  changed?: (key: string) => void;
 }): OrderCache {
   const { redis, ttlSeconds, log } = opts;
   const putIfNewer = redisScript(redis, PUT_IF_NEWER);
@@ -125,9 +128,16 @@ export function createOrderCache(opts: {
         log("debug", "cache fill failed", { error: String(error) });
       }
     },
-    publish(entry) {
+    async publish(entry) {
       const key = cacheKey(entry.order.id);
-      return writeAcknowledged(redis, () => putIfNewer.run([key], args(entry), { send: true }));
+      try {
+        return await writeAcknowledged(
+          redis,
+          () => putIfNewer.run([key], args(entry), { send: true }),
+        );
+      } finally {
+        opts.changed?.(key);
+      }
     },
     async repair(id) {
       const entry = await opts.reload(id);

@@ -13,7 +13,11 @@ const sidOf = (token: string) =>
 
 test("a cached GET /orders/{id} makes exactly one Redis round trip", async () => {
   const redis = await privateRedis(); // nobody else's commands in the MONITOR stream
-  const t = createTestApp({ REDIS_URL: redis.url, SLOWAPI_RATELIMIT: "1000/minute" });
+  const t = createTestApp({
+    REDIS_URL: redis.url,
+    SLOWAPI_RATELIMIT: "1000/minute",
+    HOT_PATH_IN_PROCESS: "false", // the in-process path sends none: tests/api/in-process-read.test.ts
+  });
   const monitor = createClient({ url: redis.url });
   const marker = createClient({ url: redis.url });
   try {

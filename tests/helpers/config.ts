@@ -23,6 +23,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     LOGGING_LVL: "CRITICAL",
     // This machine is shared and slow; the request deadline has its own tests (tests/faults/).
     REQUEST_TIMEOUT_MS: "30000",
+    // The whole suite runs against either hot path: `HOT_PATH_IN_PROCESS=true deno task test`.
+    HOT_PATH_IN_PROCESS: pick("HOT_PATH_IN_PROCESS") || "false",
     ...overrides,
   };
 }
