@@ -27,6 +27,9 @@ export const settings = {
   pgClients: env("BENCH_PG_CLIENTS", "4,32").split(",").map(Number),
   /** Set to run the API as `deno task start` would by default (INFO: every request in the access log). */
   apiLogLevel: env("BENCH_API_LOG_LEVEL", "INFO"),
+  /** HOT_PATH_IN_PROCESS for the API: the in-process hot path (1) or a Redis round trip per
+   * request (0); the cached-GET target of issue 23 is set for the in-process one. */
+  hotPathInProcess: env("BENCH_HOT_PATH_IN_PROCESS", "1") !== "0",
   /** PASSWORD_HASH_WORKERS for the API; empty: the API's default (cores - 1). */
   hashWorkers: env("BENCH_HASH_WORKERS", ""),
 };

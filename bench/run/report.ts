@@ -52,7 +52,8 @@ export function renderReport(
     (busy ? " (**machine not idle: other processes competed for the cores**)." : "."),
     `Load: wrk, 1 thread, ${settings.durationS} s per run after a ${settings.warmupS} s ` +
     `warm-up; API: APP_ENV=test, BCRYPT_COST=${settings.bcryptCost}, rate limits ` +
-    `${settings.apiRateLimit} (still one Redis round trip per request), LOGGING_LVL=${settings.apiLogLevel}.`,
+    `${settings.apiRateLimit} (still counted in Redis), LOGGING_LVL=${settings.apiLogLevel}, ` +
+    `HOT_PATH_IN_PROCESS=${settings.hotPathInProcess}.`,
     "",
     "## Targets",
     "",

@@ -37,6 +37,7 @@ export async function startApi(
     env: {
       BCRYPT_COST: String(settings.bcryptCost),
       LOGGING_LVL: settings.apiLogLevel,
+      HOT_PATH_IN_PROCESS: String(settings.hotPathInProcess),
       // Seeding registers users in parallel and (e)/(f) queue 8 logins on the hash workers: on a
       // busy machine that is longer than the default deadline, which is not what is measured.
       REQUEST_TIMEOUT_MS: "60000",
