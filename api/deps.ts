@@ -95,7 +95,7 @@ function createInProcess(config: Config, redis: ReturnType<typeof createRedis>, 
       pingIntervalMs: TRACKING_PROBE_MS,
       trustMs: TRACKING_TRUST_MS,
       fetchTimeoutMs: config.redis.commandTimeoutMs,
-      maxEntries: 10_000,
+      maxEntries: 2_000,
     }),
     leases: createLeasedCounters({ redis, log, maxLease: 64, idleMs: 250 }),
   };
