@@ -38,14 +38,14 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
     log,
     ttlSeconds: config.cacheTtlSeconds,
     reload: (id) => findOrder(sql, id),
-    changed: inProcess?.tracked.forget,
+    changed: inProcess?.changed,
   });
   const revocations = createRevocations({
     sql,
     redis,
     log,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
-    changed: inProcess?.tracked.forget,
+    changed: inProcess?.changed,
   });
   const deps: AppDeps = {
     config,
@@ -69,6 +69,7 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
       { name: "revocations", run: () => revocations.repair() },
       { name: "order cache", run: () => repairCachedOrders(sql, cache) },
     ],
+    onCleanPass: inProcess?.tracked.resume,
   });
   async function close() {
     await stopRepair();
@@ -88,16 +89,25 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
 /** The in-process hot path's state (hot-path/local-round-trip.ts); its settings are explained
  * in docs/security.md, "The in-process hot path". */
 function createInProcess(config: Config, redis: ReturnType<typeof createRedis>, log: Log) {
+  const tracked = createTrackedReads({
+    url: config.redis.url,
+    log,
+    pingIntervalMs: TRACKING_PROBE_MS,
+    trustMs: TRACKING_TRUST_MS,
+    fetchTimeoutMs: config.redis.commandTimeoutMs,
+    maxEntries: 2_000,
+    socketTimeoutMs: config.redis.socketTimeoutMs,
+  });
   return {
-    tracked: createTrackedReads({
-      url: config.redis.url,
-      log,
-      pingIntervalMs: TRACKING_PROBE_MS,
-      trustMs: TRACKING_TRUST_MS,
-      fetchTimeoutMs: config.redis.commandTimeoutMs,
-      maxEntries: 2_000,
-    }),
+    tracked,
     leases: createLeasedCounters({ redis, log, maxLease: 64, idleMs: 250 }),
+    /** A write of this process: its own copy goes; one Redis did not take stops memory until
+     * a repair pass has pushed it (Redis still holds the old value meanwhile). A pass that
+     * meets more than its batch of records may resume before the rest land. */
+    changed(key: string, landed: boolean) {
+      tracked.forget(key);
+      if (!landed) tracked.suspend();
+    },
   };
 }
 

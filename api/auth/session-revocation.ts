@@ -46,9 +46,9 @@ export function createRevocations(
     redis: Redis;
     log: Log;
     accessTtlSeconds: number;
-    /** Told of each session this process revoked, before the logout is answered (the
-     * in-process copy of its key drops it: platform/redis-tracking.ts). */
-    changed?: (key: string) => void;
+    /** Told of each session this process revoked, and whether Redis acknowledged it, before
+     * the logout is answered (the in-process copy drops it: platform/redis-tracking.ts). */
+    changed?: (key: string, landed: boolean) => void;
   },
 ): Revocations {
   const { sql, redis, log, accessTtlSeconds } = opts;
@@ -95,7 +95,8 @@ export function createRevocations(
       const landed = await writeAcknowledged(
         redis,
         () => redis.send((c) => c.set(key, "1", { EX: accessTtlSeconds })),
-      ).finally(() => opts.changed?.(key));
+      );
+      opts.changed?.(key, landed);
       if (!landed) {
         log("warning", "revocation not acknowledged by Redis; the repair will push it", { sid });
         return false;

@@ -3,7 +3,7 @@
 // spend them here without a round trip. A lease never takes more than the window has left, so
 // the instances together admit no more than the limit while Redis answers; what one instance
 // holds unused is refused to the others until it is given back (when the counter has been idle
-// for a moment) or the window ends. Limits below 16 a window lease one hit at a time: every
+// for a moment) or the window ends. Limits below 32 a window lease one hit at a time: every
 // request is counted in Redis, as before. Bounds: docs/security.md, "The in-process hot path".
 import type { Log } from "../../common/logger.ts";
 import { type Redis, redisScript } from "../platform/redis.ts";
@@ -135,7 +135,8 @@ export function createLeasedCounters(opts: LeaseOptions) {
       const [hits, ttlMs, granted, serverResetAt] = reply.slice(4 * i, 4 * i + 4);
       if (granted === 0) return waiting && refused.set(key, { hits, ttlMs });
       const held = leases.get(key);
-      const sameWindow = held && held.serverResetAt === serverResetAt && held.endsAt > now;
+      const sameWindow = held && Math.abs(held.serverResetAt - serverResetAt) <= 2 &&
+        held.endsAt > now;
       leases.set(key, {
         rule,
         left: (sameWindow ? held.left : 0) + granted,
@@ -151,6 +152,15 @@ export function createLeasedCounters(opts: LeaseOptions) {
   /** Leases for the counters that need one, then spends, in order: a refused counter ends the
    * request's counting, as in Redis. */
   async function renew(counters: Counter[]): Promise<Count[]> {
+    // One lease per counter at a time: the requests that find one on its way wait for it, so
+    // a burst cannot take the whole window into one process.
+    for (;;) {
+      const waits = counters.map(({ key }) => inFlight.get(key)).filter(Boolean);
+      if (waits.length === 0) break;
+      await Promise.allSettled(waits);
+      const spent = spend(counters, performance.now());
+      if (spent) return spent;
+    }
     const sentAt = performance.now();
     const refused = await acquire(
       counters.filter(({ key }) => !usable(leases.get(key), sentAt)),
@@ -172,12 +182,6 @@ export function createLeasedCounters(opts: LeaseOptions) {
       counts.push(spendOne(key, rule.rate.limit, now));
     }
     return counts;
-  }
-
-  async function afterInFlight(counters: Counter[]): Promise<Count[]> {
-    const waits = counters.map(({ key }) => inFlight.get(key)).filter(Boolean);
-    await Promise.allSettled(waits);
-    return spend(counters, performance.now()) ?? await renew(counters);
   }
 
   // Unspent hits of idle counters go back, so other instances can use them this window.
@@ -207,9 +211,7 @@ export function createLeasedCounters(opts: LeaseOptions) {
     count(counters: Counter[]): Count[] | Promise<Count[]> {
       const now = performance.now();
       const counts = spend(counters, now);
-      if (counts) return counts;
-      if (counters.some(({ key }) => inFlight.has(key))) return afterInFlight(counters);
-      return renew(counters);
+      return counts ?? renew(counters);
     },
     /** Gives every unspent hit back (at shutdown, before Redis is closed). */
     async close() {

@@ -19,6 +19,8 @@ import { countersFor, type HotPathOptions, type RoundTripper } from "./round-tri
 export interface InProcessState {
   tracked: TrackedReads;
   leases: LeasedCounters;
+  /** Told of each key this process wrote, and whether Redis acknowledged it (deps.ts). */
+  changed(key: string, landed: boolean): void;
 }
 
 export interface LocalHotPathOptions

@@ -93,9 +93,9 @@ export function createOrderCache(opts: {
   ttlSeconds: number;
   log: Log;
   reload: (id: string) => Promise<VersionedOrder | null>;
-  /** Told of each entry this process changed, before the change is answered (the in-process
-   * copy drops it: platform/redis-tracking.ts). */
-  changed?: (key: string) => void;
+  /** Told of each entry this process changed, and whether Redis acknowledged it, before the
+   * change is answered (the in-process copy drops it: platform/redis-tracking.ts). */
+  changed?: (key: string, landed: boolean) => void;
 }): OrderCache {
   const { redis, ttlSeconds, log } = opts;
   const putIfNewer = redisScript(redis, PUT_IF_NEWER);
@@ -130,14 +130,12 @@ export function createOrderCache(opts: {
     },
     async publish(entry) {
       const key = cacheKey(entry.order.id);
-      try {
-        return await writeAcknowledged(
-          redis,
-          () => putIfNewer.run([key], args(entry), { send: true }),
-        );
-      } finally {
-        opts.changed?.(key);
-      }
+      const landed = await writeAcknowledged(
+        redis,
+        () => putIfNewer.run([key], args(entry), { send: true }),
+      );
+      opts.changed?.(key, landed);
+      return landed;
     },
     async repair(id) {
       const entry = await opts.reload(id);

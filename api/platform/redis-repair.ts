@@ -13,7 +13,14 @@ export interface RepairTask {
 
 /** Runs the tasks now and then every `intervalMs`, never overlapping; returns the stop. */
 export function startRedisRepair(
-  opts: { redis: Redis; log: Log; intervalMs: number; tasks: RepairTask[] },
+  opts: {
+    redis: Redis;
+    log: Log;
+    intervalMs: number;
+    tasks: RepairTask[];
+    /** After a pass in which every task succeeded, with when it started (performance.now()). */
+    onCleanPass?: (startedAt: number) => void;
+  },
 ) {
   const { redis, log, tasks } = opts;
   let stopping = false;
@@ -21,6 +28,8 @@ export function startRedisRepair(
   const failing = new Set<string>();
   async function runAll() {
     if (!redis.ready()) return; // nothing can land; PostgreSQL is not asked for nothing
+    const startedAt = performance.now();
+    let clean = true;
     for (const task of tasks) {
       if (stopping) return;
       try {
@@ -34,8 +43,10 @@ export function startRedisRepair(
           });
         }
         failing.add(task.name);
+        clean = false;
       }
     }
+    if (clean) opts.onCleanPass?.(startedAt);
   }
   const kick = () => {
     if (!stopping && current === null) current = runAll().finally(() => (current = null));

@@ -24,6 +24,8 @@ export interface TrackedReadsOptions {
   fetchTimeoutMs: number;
   /** Entries kept; the oldest go first. */
   maxEntries: number;
+  /** A connection silent this long (a hung peer: no probe answered) is dropped and reopened. */
+  socketTimeoutMs: number;
 }
 
 export interface TrackedReads {
@@ -34,6 +36,12 @@ export interface TrackedReads {
   trusted(): boolean;
   /** Drops a key this process has just written, without waiting for Redis's invalidation. */
   forget(key: string): void;
+  /** A write of this process did not land in Redis: nothing is served from memory (Redis still
+   * holds the old value) until `resume` is called with a time after this call. */
+  suspend(): void;
+  /** A repair pass that started at `passStartedAt` (performance.now()) pushed every write
+   * not yet acknowledged: ends a suspension begun before it. */
+  resume(passStartedAt: number): void;
   /** Entries held, for tests and metrics. */
   size(): number;
   close(): Promise<void>;
@@ -73,6 +81,7 @@ export function createTrackedReads(opts: TrackedReadsOptions): TrackedReads {
     disableOfflineQueue: true,
     socket: {
       connectTimeout: 1_000,
+      socketTimeout: opts.socketTimeoutMs,
       reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000),
     },
   });
@@ -110,9 +119,11 @@ export function createTrackedReads(opts: TrackedReadsOptions): TrackedReads {
   }, opts.pingIntervalMs);
   Deno.unrefTimer(probe);
 
+  let suspendedAt: number | null = null;
   let wasTrusted = false;
   function trusted() {
-    const now = client.isReady && performance.now() - answeredSentAt <= trustMs;
+    const now = suspendedAt === null && client.isReady &&
+      performance.now() - answeredSentAt <= trustMs;
     // Trust lapsed: nothing held from before may be served once it returns.
     if (wasTrusted && !now) flush();
     wasTrusted = now;
@@ -170,14 +181,28 @@ export function createTrackedReads(opts: TrackedReadsOptions): TrackedReads {
     },
     trusted,
     forget,
+    suspend() {
+      flush();
+      suspendedAt = performance.now();
+    },
+    resume(passStartedAt) {
+      if (suspendedAt !== null && passStartedAt > suspendedAt) suspendedAt = null;
+    },
     size: () => entries.size,
     async close() {
       closed = true;
       clearInterval(probe);
       flush();
+      // close() waits for every reply still owed, which a hung Redis never sends: a second.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = client.isReady && await Promise.race([
+        client.close().then(() => true, () => false),
+        new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 1_000)),
+      ]);
+      clearTimeout(timer);
+      if (done) return;
       try {
-        if (client.isReady) await client.close();
-        else client.destroy();
+        client.destroy();
       } catch { /* already closed */ }
     },
   };

@@ -51,3 +51,22 @@ test("in process, a repeated cached GET /orders/{id} sends Redis no command", as
     await redis.stop();
   }
 });
+
+test("in process, a write Redis did not take stops answers from memory until a repair pass", async () => {
+  const t = createTestApp({ HOT_PATH_IN_PROCESS: "true" });
+  try {
+    const inProcess = t.deps.inProcess!;
+    await waitFor(() => inProcess.tracked.trusted(), { what: "the tracking connection" });
+    const u = await t.user();
+    const order = await t.order(u.token);
+    // What the PATCH handler reports when its cache entry was not acknowledged (orders.cache.ts).
+    inProcess.changed(`order:${order.id}`, false);
+    strictEqual(inProcess.tracked.trusted(), false);
+    strictEqual(inProcess.tracked.size(), 0);
+    // The process's next repair pass (redis-repair.ts, once a second) ends it.
+    await waitFor(() => inProcess.tracked.trusted(), { what: "a repair pass", timeoutMs: 10_000 });
+    strictEqual((await t.get(`/orders/${order.id}`, u.token)).status, 200);
+  } finally {
+    await t.close();
+  }
+});

@@ -1,6 +1,6 @@
 // Token leasing (api/hot-path/leases.ts) against the real Redis: two holders of leases on one
 // counter stand for two API instances.
-import { strictEqual } from "node:assert/strict";
+import { ok, strictEqual } from "node:assert/strict";
 import { test } from "../helpers/app.ts";
 import { testConfig } from "../helpers/config.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -75,5 +75,21 @@ test("hits leased in a window that ended are not given to the next one", async (
     await redis.client().set(counter.key, "5", { PX: 60_000 }); // the next window, counting
     await holder.close(); // gives back the 63 it holds, if they were this window's
     strictEqual(await redis.client().get(counter.key), "5");
+  });
+});
+
+test("a burst of requests in one process waits for one lease instead of taking many", async () => {
+  await withRedis(async (redis) => {
+    const holder = createLeasedCounters({ redis, log, maxLease: 64, idleMs: 60_000 });
+    const counter = counterOf(16_000, 60_000); // leases of 64
+    await Promise.all(Array.from({ length: 300 }, () => holder.count([counter])));
+    // Spent 300, and the rest held, once a refill still on its way has landed.
+    await waitFor(
+      async () => Number(await redis.client().get(counter.key)) - holder.held(counter.key) === 300,
+      { what: "every hit taken spent or held" },
+    );
+    // At most one lease and a half held besides.
+    ok(holder.held(counter.key) <= 96, `${holder.held(counter.key)} hits held unspent`);
+    await holder.close();
   });
 });

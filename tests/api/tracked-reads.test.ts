@@ -29,6 +29,7 @@ async function withTracked(
     trustMs: TRUST_MS,
     fetchTimeoutMs: 500,
     maxEntries: 100,
+    socketTimeoutMs: 5_000,
   });
   const writer = await connect(url);
   try {
@@ -106,6 +107,45 @@ test("a stalled Redis is not trusted once its last answer is older than the trus
       await waitFor(() => tracked.trusted(), { what: "trust back" });
       strictEqual(tracked.size(), 0, "what was held before the stall is gone");
     });
+  } finally {
+    redis.thaw();
+    await redis.stop();
+  }
+});
+
+test("after a write that did not land, memory answers nothing until a later repair pass", async () => {
+  await withTracked(testEnv().REDIS_URL, async (tracked, writer) => {
+    const key = `tracked-test:${crypto.randomUUID()}`;
+    await writer.set(key, "v1");
+    await tracked.read([key]);
+    const before = performance.now();
+    tracked.suspend();
+    strictEqual(tracked.read([key]), null);
+    tracked.resume(before); // a pass that started before the write proves nothing
+    strictEqual(tracked.read([key]), null);
+    tracked.resume(performance.now());
+    deepStrictEqual(await tracked.read([key]), ["v1"]);
+  });
+});
+
+test("closing while Redis hangs gives up on the replies owed", async () => {
+  const redis = await privateRedis();
+  try {
+    const tracked = createTrackedReads({
+      url: redis.url,
+      log: createLogger("critical"),
+      pingIntervalMs: 50,
+      trustMs: TRUST_MS,
+      fetchTimeoutMs: 200,
+      maxEntries: 100,
+      socketTimeoutMs: 60_000,
+    });
+    await waitFor(() => tracked.trusted(), { what: "the tracking connection" });
+    redis.freeze();
+    strictEqual(await tracked.read(["k"]), null, "the fetch gave up"); // a reply still owed
+    let closed = false;
+    tracked.close().then(() => closed = true);
+    await waitFor(() => closed, { what: "close() to return", timeoutMs: 5_000 });
   } finally {
     redis.thaw();
     await redis.stop();
