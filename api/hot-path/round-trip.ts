@@ -154,14 +154,16 @@ export function countersFor(limits: LimitRule[], c: Context): Counter[] | Promis
   for (let i = 0; i < limits.length; i++) {
     const rule = limits[i];
     const key = rule.key(c);
-    if (typeof key === "object" && key !== null) return waitFor(limits, c, counters, i, key);
+    if (typeof key === "object" && key !== null) {
+      return countersAfterWait(limits, c, counters, i, key);
+    }
     if (key !== null) counters.push({ rule, key: `rl:${rule.name}:${key}` });
   }
   return counters;
 }
 
 // Only a login's rules wait (they read the form).
-async function waitFor(
+async function countersAfterWait(
   limits: LimitRule[],
   c: Context,
   counters: Counter[],

@@ -12,6 +12,7 @@
 // (docs/security.md, "The in-process hot path").
 import { createClient } from "@redis/client";
 import type { Log } from "../../common/logger.ts";
+import { closeClient } from "./redis.ts";
 
 export interface TrackedReadsOptions {
   url: string;
@@ -193,17 +194,7 @@ export function createTrackedReads(opts: TrackedReadsOptions): TrackedReads {
       closed = true;
       clearInterval(probe);
       flush();
-      // close() waits for every reply still owed, which a hung Redis never sends: a second.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = client.isReady && await Promise.race([
-        client.close().then(() => true, () => false),
-        new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 1_000)),
-      ]);
-      clearTimeout(timer);
-      if (done) return;
-      try {
-        client.destroy();
-      } catch { /* already closed */ }
+      await closeClient(client);
     },
   };
 }

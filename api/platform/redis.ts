@@ -188,20 +188,29 @@ export function createRedis(config: Config["redis"], log: Log): Redis {
     },
     async close() {
       clearInterval(sweep);
-      // Only a ready client is closed gracefully (its pending replies first), and for a second
-      // at most: close() on a client that is reconnecting to a dead Redis can wait forever.
-      if (raw.isReady) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const closed = await Promise.race([
-          raw.close().then(() => true, () => false),
-          new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 1_000)),
-        ]);
-        clearTimeout(timer);
-        if (closed) return;
-      }
-      try {
-        raw.destroy();
-      } catch { /* already closed */ }
+      await closeClient(raw);
     },
   };
+}
+
+/**
+ * Closes a node-redis client: gracefully (its pending replies first) only when ready, and for a
+ * second at most, since close() waits for every reply still owed, which a hung Redis never sends,
+ * and on a client reconnecting to a dead Redis can wait forever. Then it is destroyed.
+ */
+export async function closeClient(
+  client: { isReady: boolean; close(): Promise<unknown>; destroy(): void },
+): Promise<void> {
+  if (client.isReady) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closed = await Promise.race([
+      client.close().then(() => true, () => false),
+      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 1_000)),
+    ]);
+    clearTimeout(timer);
+    if (closed) return;
+  }
+  try {
+    client.destroy();
+  } catch { /* already closed */ }
 }

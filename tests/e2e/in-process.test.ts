@@ -21,6 +21,12 @@ async function answered(api: RunningApi, by: "memory" | "redis" | "round_trip") 
   return line ? Number(line.split(" ")[1]) : 0;
 }
 
+/** One client address, through either instance. */
+function viaBoth(a: RunningApi, b: RunningApi) {
+  const ip = uniqueIp();
+  return [client(a.url, { "X-Forwarded-For": ip }), client(b.url, { "X-Forwarded-For": ip })];
+}
+
 async function startTwo(env: Record<string, string>[]): Promise<RunningApi[]> {
   const apis = await Promise.all(env.map((e) => startApi({ ...IN_PROCESS, ...e })));
   await Promise.all(apis.map(ready));
@@ -30,11 +36,7 @@ async function startTwo(env: Record<string, string>[]): Promise<RunningApi[]> {
 test("in process: no instance serves an order older than a PATCH acknowledged by the other", async () => {
   const [a, b] = await startTwo([{}, {}]);
   try {
-    const ip = uniqueIp();
-    const [viaA, viaB] = [
-      client(a.url, { "X-Forwarded-For": ip }),
-      client(b.url, { "X-Forwarded-For": ip }),
-    ];
+    const [viaA, viaB] = viaBoth(a, b);
     const u = await viaA.user("in-process-patch");
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -101,11 +103,7 @@ test("in process: an instance cut off from Redis stops answering from memory and
     REDIS_URL: proxy.url("redis", "/0"),
   }]);
   try {
-    const ip = uniqueIp();
-    const [viaA, viaB] = [
-      client(a.url, { "X-Forwarded-For": ip }),
-      client(b.url, { "X-Forwarded-For": ip }),
-    ];
+    const [viaA, viaB] = viaBoth(a, b);
     const u = await viaA.user("in-process-cut");
     const leaving = await viaA.user("in-process-cut-logout");
     const path = `/orders/${
