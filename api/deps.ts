@@ -16,6 +16,8 @@ import { startRedisRepair } from "./platform/redis-repair.ts";
 import { traceRedis } from "./platform/redis-tracing.ts";
 import { createTrackedReads } from "./platform/redis-tracking.ts";
 import { createLeasedCounters } from "./hot-path/leases.ts";
+import { createSharedPages } from "./orders/shared-pages.ts";
+import type { PageAnswer } from "./orders/orders.handlers.ts";
 import type { AppDeps } from "./app.ts";
 
 /** How often unacknowledged Redis writes are pushed; part of the bounds in docs/security.md. */
@@ -59,6 +61,9 @@ export function createDeps(config: Config, log: Log = createLogger(config.logLev
     passwords: createPasswords(config.passwords),
     tokens: createTokens(config.jwt),
     inProcess,
+    sharedPages: inProcess
+      ? createSharedPages<PageAnswer>({ shareMs: LIST_PAGE_SHARE_MS, maxPages: 1_000 })
+      : undefined,
   };
   // Writes Redis did not acknowledge, pushed from their durable records by every process.
   const stopRepair = startRedisRepair({
@@ -115,3 +120,6 @@ function createInProcess(config: Config, redis: ReturnType<typeof createRedis>, 
  * in-process copy to be served: part of the bounds in docs/security.md. */
 export const TRACKING_PROBE_MS = 100;
 export const TRACKING_TRUST_MS = 500;
+/** How long one read of a numbered list page is shared in process: the bound on a change made
+ * through another instance, in docs/security.md. */
+export const LIST_PAGE_SHARE_MS = 25;

@@ -20,9 +20,12 @@ import {
   getOrderRoute,
   headOrderRoute,
   listOrdersRoute,
+  PageSchema,
   patchOrderRoute,
 } from "./orders.routes.ts";
+import type { z } from "@hono/zod-openapi";
 import { etagOf, ifNoneMatchHits } from "./orders.etag.ts";
+import type { SharedPages } from "./shared-pages.ts";
 
 const JSON_TYPE = { "Content-Type": "application/json" };
 
@@ -32,9 +35,19 @@ export interface OrdersDeps extends Pick<AuthDeps, "tokens" | "revocations"> {
   sql: Sql;
   cache: OrderCache;
   log: Log;
+  /** Set with HOT_PATH_IN_PROCESS: numbered list pages shared for a moment (shared-pages.ts). */
+  sharedPages?: SharedPages<PageAnswer>;
 }
 
-export function ordersRouter({ sql, cache, tokens, revocations, log, config }: OrdersDeps) {
+/** A numbered list page as sent: its JSON and its Link header, if any. */
+export interface PageAnswer {
+  json: string;
+  link: string | undefined;
+}
+
+export function ordersRouter(
+  { sql, cache, tokens, revocations, log, config, sharedPages }: OrdersDeps,
+) {
   const router = createRouter<AuthEnv & HotPathEnv>();
   router.use("/orders/*", authenticate(tokens, revocations));
   router.use("/orders", authenticate(tokens, revocations));
@@ -49,7 +62,10 @@ export function ordersRouter({ sql, cache, tokens, revocations, log, config }: O
     }, key);
     const order = result.replayed ? result.order : result.entry.order;
     if (result.replayed) c.header("Idempotent-Replayed", "true");
-    else await cache.put(result.entry);
+    else {
+      sharedPages?.changed(order.creator_id);
+      await cache.put(result.entry);
+    }
     return c.json(order, 201, { Location: `/orders/${order.id}` });
   });
 
@@ -113,11 +129,31 @@ export function ordersRouter({ sql, cache, tokens, revocations, log, config }: O
     // Only after the commit: the cache never holds a value that was rolled back. The change
     // is in Redis before the 200 unless Redis cannot acknowledge it in time; then its durable
     // record is pushed by the repair (docs/security.md, "Redis writes under partial failure").
-    if (result.changed) await publishChange({ sql, cache, log }, result.entry, result.repairId);
+    if (result.changed) {
+      sharedPages?.changed(result.entry.order.creator_id);
+      await publishChange({ sql, cache, log }, result.entry, result.repairId);
+    }
     return c.json(result.entry.order, 200, { ETag: etagOf(result.entry.version) });
   });
 
   const cursors = createCursors(cursorKey(config.pageCursorSecret, config.jwt.secret));
+  /** The next page's URL, for any full page: clients of page numbers may switch to cursors. */
+  const nextPage = (userId: string, pageSize: number, next: CursorPosition | null) => {
+    if (!next) return null;
+    const cursor = cursors.encode(userId, next);
+    const query = new URLSearchParams({ page_size: String(pageSize), cursor });
+    return { cursor, link: `</orders/user/${userId}?${query}>; rel="next"` };
+  };
+  /** A numbered page as the response's body and Link header, shared when sharedPages is set. */
+  const numberedPage = (input: { creatorId: string; page: number; pageSize: number }) => {
+    const read = async (): Promise<PageAnswer> => {
+      const result = await listOrdersPage(sql, input);
+      const json = JSON.stringify(result.body);
+      return { json, link: nextPage(input.creatorId, input.pageSize, result.next)?.link };
+    };
+    const key = `${input.page} ${input.pageSize}`;
+    return sharedPages ? sharedPages.read(input.creatorId, key, read) : read();
+  };
   router.openapi(listOrdersRoute, async (c) => {
     const { user_id } = c.req.valid("param");
     const { page, page_size, cursor } = c.req.valid("query");
@@ -125,24 +161,16 @@ export function ordersRouter({ sql, cache, tokens, revocations, log, config }: O
     if (user.id !== user_id && user.role !== "admin") {
       throw new ProblemError(403, "You may only list your own orders.");
     }
-    // The next page's URL, for any full page: clients of page numbers may switch to cursors.
-    const linkNext = (next: CursorPosition | null) => {
-      if (!next) return;
-      const query = new URLSearchParams({
-        page_size: String(page_size),
-        cursor: cursors.encode(user_id, next),
-      });
-      c.header("Link", `</orders/user/${user_id}?${query}>; rel="next"`);
-      return query.get("cursor");
-    };
     if (cursor === undefined) {
-      const result = await listOrdersPage(sql, {
+      const answer = await numberedPage({
         creatorId: user_id,
         page: page ?? 1,
         pageSize: page_size,
       });
-      linkNext(result.next);
-      return c.json(result.body, 200);
+      if (answer.link) c.header("Link", answer.link);
+      // The JSON c.json(body) would write, made once for every request that shares it.
+      const response = c.body(answer.json, 200, JSON_TYPE);
+      return response as unknown as ReturnType<typeof c.json<z.infer<typeof PageSchema>, 200>>;
     }
     let after: CursorPosition;
     try {
@@ -154,8 +182,9 @@ export function ordersRouter({ sql, cache, tokens, revocations, log, config }: O
       });
     }
     const result = await listOrdersAfter(sql, { creatorId: user_id, after, pageSize: page_size });
-    const nextCursor = linkNext(result.next) ?? null;
-    return c.json({ items: result.items, page_size, next_cursor: nextCursor }, 200);
+    const next = nextPage(user_id, page_size, result.next);
+    if (next) c.header("Link", next.link);
+    return c.json({ items: result.items, page_size, next_cursor: next?.cursor ?? null }, 200);
   });
 
   return router;

@@ -9,6 +9,7 @@ import { privateRedis, type RunningApi, startApi } from "../helpers/processes.ts
 import { ready } from "../helpers/redis-writes.ts";
 import { tcpProxy } from "../helpers/tcp-proxy.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { LIST_PAGE_SHARE_MS } from "../../api/deps.ts";
 
 const IN_PROCESS = { HOT_PATH_IN_PROCESS: "true", SLOWAPI_RATELIMIT: "1000000/minute" };
 
@@ -71,6 +72,53 @@ test("in process: no instance serves an order older than a PATCH acknowledged by
     ok(await answered(a, "memory") > fromMemory[0], "A answered from memory");
     ok(await answered(b, "memory") > fromMemory[1], "B answered from memory");
   } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test("in process: a shared list page shows a new order at once where it was created, and on the other instance within LIST_PAGE_SHARE_MS", async () => {
+  const [a, b] = await startTwo([{}, {}]);
+  const [viaA, viaB] = viaBoth(a, b);
+  const u = await viaA.user("in-process-list");
+  const path = `/orders/user/${u.id}?page=1&page_size=10`;
+  const list = async (via: typeof viaA) => {
+    const page = await via.call("GET", path, { token: u.token });
+    strictEqual(page.status, 200);
+    return page.data as { items: { id: string; status: string }[]; total_items: number };
+  };
+  // Readers on both instances keep the page shared the whole time.
+  let stop = false;
+  const readers = [viaA, viaB, viaA, viaB, viaA, viaB].map(async (via) => {
+    while (!stop) await list(via);
+  });
+  try {
+    for (let i = 1; i <= 6; i++) {
+      const [writer, other] = i % 2 ? [viaA, viaB] : [viaB, viaA];
+      const created = await writer.call("POST", "/orders", {
+        token: u.token,
+        json: { items: { i }, order_price: 1 },
+      });
+      strictEqual(created.status, 201);
+      const own = await list(writer);
+      ok(own.items.some((o) => o.id === created.data.id), `order ${i} at once on its instance`);
+      strictEqual(own.total_items, i);
+      await new Promise((resolve) => setTimeout(resolve, LIST_PAGE_SHARE_MS + 1));
+      const seen = await list(other);
+      ok(seen.items.some((o) => o.id === created.data.id), `order ${i} on the other instance`);
+      strictEqual(seen.total_items, i);
+      // A status change, the other way round.
+      const path = `/orders/${created.data.id}`;
+      const paid = await other.call("PATCH", path, { token: u.token, json: { status: "PAID" } });
+      strictEqual(paid.status, 200);
+      const statusIn = async (via: typeof viaA) =>
+        (await list(via)).items.find((o) => o.id === created.data.id) as { status?: string };
+      strictEqual((await statusIn(other)).status, "PAID", `order ${i} paid at once on its writer`);
+      await new Promise((resolve) => setTimeout(resolve, LIST_PAGE_SHARE_MS + 1));
+      strictEqual((await statusIn(writer)).status, "PAID", `order ${i} paid on the other`);
+    }
+  } finally {
+    stop = true;
+    await Promise.allSettled(readers);
     await Promise.all([a.stop(), b.stop()]);
   }
 });
