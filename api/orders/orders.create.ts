@@ -9,6 +9,7 @@ import { apiMetrics } from "../metrics/metrics.ts";
 import type { VersionedOrder } from "./orders.cache.ts";
 import type { Order } from "./orders.model.ts";
 import { insertOrderWithEvent, type NewOrder } from "./orders.repo.ts";
+import type { OrderInserts } from "./orders.batch.ts";
 
 export type CreateOrderResult =
   | { replayed: false; entry: VersionedOrder }
@@ -47,7 +48,7 @@ const DB_SPAN = {
 };
 
 export async function createOrder(
-  sql: Sql,
+  { sql, inserts }: { sql: Sql; inserts: OrderInserts },
   input: NewOrder,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
@@ -56,20 +57,20 @@ export async function createOrder(
   const result = await withSpan(
     "pg create_order",
     DB_SPAN,
-    () => createInDatabase(sql, traced, idempotencyKey),
+    () => createInDatabase({ sql, inserts }, traced, idempotencyKey),
   );
   if (!result.replayed) apiMetrics.ordersCreated.inc();
   return result;
 }
 
 async function createInDatabase(
-  sql: Sql,
+  { sql, inserts }: { sql: Sql; inserts: OrderInserts },
   input: NewOrder,
   idempotencyKey?: string,
 ): Promise<CreateOrderResult> {
-  // Without a key: one statement, no explicit transaction (see insertOrderWithEvent).
+  // Without a key: one statement with the orders of other requests (orders.batch.ts).
   if (idempotencyKey === undefined) {
-    return { replayed: false, entry: await insertOrderWithEvent(sql, input) };
+    return { replayed: false, entry: await inserts.insert(input) };
   }
   const requestHash = await hashRequest(input);
   // BEGIN, the lock and the look-up pipelined, one insert statement, COMMIT: four round trips.

@@ -5,6 +5,7 @@ import { ProblemError } from "../lib/problem.ts";
 import { authenticate, type AuthEnv } from "../auth/authenticate.ts";
 import { publishChange } from "./cache-repairs.ts";
 import { createOrder } from "./orders.create.ts";
+import { createOrderInserts } from "./orders.batch.ts";
 import { changeStatus, findOrder } from "./orders.repo.ts";
 import { createCursors, CursorError, cursorKey, type CursorPosition } from "./orders.cursor.ts";
 import { listOrdersAfter, listOrdersPage } from "./orders.list.ts";
@@ -49,13 +50,14 @@ export function ordersRouter(
   { sql, cache, tokens, revocations, log, config, sharedPages }: OrdersDeps,
 ) {
   const router = createRouter<AuthEnv & HotPathEnv>();
+  const inserts = createOrderInserts(sql);
   router.use("/orders/*", authenticate(tokens, revocations));
   router.use("/orders", authenticate(tokens, revocations));
 
   router.openapi(createOrderRoute, async (c) => {
     const body = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
-    const result = await createOrder(sql, {
+    const result = await createOrder({ sql, inserts }, {
       creatorId: c.get("user").id,
       items: body.items,
       orderPrice: body.order_price,

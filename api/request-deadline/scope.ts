@@ -38,6 +38,12 @@ export function runInScope<T>(scope: RequestScope, fn: () => T): T {
   return storage.run(scope, fn);
 }
 
+/** Runs `fn` (and what it awaits) outside any request: its queries are no request's to
+ * abandon (work shared by many requests, api/orders/orders.batch.ts). */
+export function outsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /**
  * The current request's deadline, for a statement that must not take effect once the request
  * was answered: postgres.js pipelines a query onto a busy connection, where it is already sent

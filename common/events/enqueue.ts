@@ -11,17 +11,23 @@ export interface OutboxRow {
   value: postgres.Fragment;
   /** e.g. sql`from v`: the rows the event is built from; one event per row. */
   from: postgres.Fragment;
-  /** The W3C trace context of the request that made the change. */
-  traceparent?: string | null;
-  eventId?: string;
+  /** The W3C trace context of the request that made the change (or SQL over `from`). */
+  traceparent?: string | null | postgres.Fragment;
+  /** The event's id, or SQL over `from` giving each row's (a statement making many changes). */
+  eventId?: string | postgres.Fragment;
 }
 
 /** `insert into outbox … select …` for one event of `event`'s type per row of `row.from`. */
 export function enqueue(sql: postgres.ISql, event: EventType, row: OutboxRow): postgres.Fragment {
   const eventId = row.eventId ?? crypto.randomUUID();
+  const headers = typeof eventId === "string"
+    ? sql`${sql.json(eventHeaders(event, eventId))}`
+    : sql`${
+      sql.json(eventHeaders(event, ""))
+    }::jsonb || jsonb_build_object('event-id', ${eventId})`;
   return sql`
     insert into outbox (event_id, topic, record_key, record_value, headers, traceparent)
-    select ${eventId}, ${event.topic.name}, ${row.key}, ${row.value},
-      ${sql.json(eventHeaders(event, eventId))}, ${row.traceparent ?? null}
+    select ${eventId}, ${event.topic.name}, ${row.key}, ${row.value}, ${headers},
+      ${row.traceparent ?? null}
     ${row.from}`;
 }

@@ -1,0 +1,126 @@
+// POST /orders without an Idempotency-Key: orders created at the same time share one INSERT
+// statement. While `maxInFlight` such statements run, new orders wait and go together in the
+// next one (up to `maxBatch`), so under load PostgreSQL commits, and runs its per-statement
+// triggers (the counts, the outbox NOTIFY), once per batch instead of once per order; an order
+// that finds a statement slot free is sent at once. Each order keeps its request's deadline,
+// checked when its batch is sent and by PostgreSQL when it runs, so nothing is written for a
+// request already answered 503; the
+// statement runs outside any request's scope, so one request cut off cannot cancel the others'
+// orders. A batch that PostgreSQL refuses as a whole (a constraint or a value: nothing was
+// written) is retried order by order, so a bad one fails only its own request. Measured in
+// docs/performance.md.
+import type { Sql } from "../platform/db.ts";
+import { ORDER_CREATED } from "../../common/events/order-created.ts";
+import { enqueue } from "../../common/events/enqueue.ts";
+import { type OrderRow, toOrder } from "../../common/orders/order.ts";
+import {
+  outsideRequest,
+  RequestAbandonedError,
+  requestDeadline,
+} from "../request-deadline/scope.ts";
+import { uuidv7 } from "../lib/uuid.ts";
+import type { VersionedOrder } from "./orders.cache.ts";
+import { type BatchedOrder, orderBatchInsertStatement } from "./orders.insert.ts";
+import type { NewOrder } from "./orders.repo.ts";
+
+export interface OrderInserts {
+  /** Creates the order and its order.created event, together or not at all. */
+  insert(input: NewOrder): Promise<VersionedOrder>;
+}
+
+interface Waiting {
+  order: BatchedOrder;
+  /** The request's deadline (ms since the epoch), or null. */
+  deadline: number | null;
+  resolve: (entry: VersionedOrder) => void;
+  reject: (error: unknown) => void;
+}
+
+/** PostgreSQL refused the statement as a whole: an integrity constraint (23) or a data
+ * exception (22). Anything else (a lost connection) may have committed, and is not retried. */
+const refusedWhole = (error: unknown) => /^2[23]/.test(String((error as { code?: unknown }).code));
+
+/** Drops an order whose request was answered 503 while it waited (PostgreSQL slow or down). */
+function notPastDeadline(waiting: Waiting): boolean {
+  if (waiting.deadline === null || waiting.deadline > Date.now()) return true;
+  waiting.reject(new RequestAbandonedError());
+  return false;
+}
+
+export function createOrderInserts(
+  sql: Sql,
+  { maxInFlight = 2, maxBatch = 100 }: { maxInFlight?: number; maxBatch?: number } = {},
+): OrderInserts {
+  const queue: Waiting[] = [];
+  let inFlight = 0;
+
+  async function write(batch: Waiting[]) {
+    const rows = await sql<OrderRow[]>`${
+      orderBatchInsertStatement(
+        sql,
+        batch.map((w) => w.order),
+        (fromV) =>
+          sql`, event as (${
+            enqueue(sql, ORDER_CREATED, {
+              key: sql`v.id::text`,
+              value: sql`v.value::text`,
+              eventId: sql`v.event_id`,
+              traceparent: sql`v.traceparent`,
+              from: fromV,
+            })
+          })`,
+      )
+    }`;
+    const written = new Map(rows.map((row) => [row.id, row]));
+    for (const waiting of batch) {
+      const row = written.get(waiting.order.id);
+      // Not written: its request's deadline had passed (the request was answered 503).
+      if (!row) waiting.reject(new RequestAbandonedError());
+      else waiting.resolve({ order: toOrder(row), version: row.version });
+    }
+  }
+
+  async function run(batch: Waiting[]) {
+    try {
+      await write(batch);
+    } catch (error) {
+      if (batch.length === 1 || !refusedWhole(error)) {
+        for (const waiting of batch) waiting.reject(error);
+        return;
+      }
+      for (const waiting of batch) await write([waiting]).catch(waiting.reject);
+    }
+  }
+
+  function flush() {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.splice(0, maxBatch).filter(notPastDeadline);
+      if (batch.length === 0) continue;
+      inFlight++;
+      outsideRequest(() => run(batch)).finally(() => {
+        inFlight--;
+        flush();
+      });
+    }
+  }
+
+  return {
+    insert(input) {
+      const deadline = requestDeadline();
+      const order: BatchedOrder = {
+        id: uuidv7(),
+        creator_id: input.creatorId,
+        items: input.items,
+        order_price: input.orderPrice,
+        deadline: deadline?.toISOString() ?? null,
+        event_id: crypto.randomUUID(),
+        traceparent: input.traceparent ?? null,
+      };
+      return new Promise((resolve, reject) => {
+        queue.push({ order, deadline: deadline?.getTime() ?? null, resolve, reject });
+        // The orders of this turn of the event loop go together.
+        if (queue.length === 1) queueMicrotask(flush);
+      });
+    },
+  };
+}

@@ -1,0 +1,153 @@
+// Orders created together share one INSERT (api/orders/orders.batch.ts), on real PostgreSQL:
+// each request gets its own order and event, a bad order or a passed deadline fails only its
+// own request, and a request cut off at its deadline cannot cancel the others'.
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { createTestApp, test } from "../helpers/app.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { createOrderInserts } from "../../api/orders/orders.batch.ts";
+import {
+  abandonQueries,
+  RequestAbandonedError,
+  type RequestScope,
+  runInScope,
+} from "../../api/request-deadline/scope.ts";
+
+const order = (creatorId: string, n: number) => ({
+  creatorId,
+  items: { n },
+  orderPrice: n + 0.25,
+  traceparent: `00-${n.toString(16).padStart(32, "0")}-00f067aa0ba902b7-01`,
+});
+
+test("orders sent together share statements, and each request gets its own order and event", async () => {
+  const t = createTestApp();
+  try {
+    const u = await t.user("batch");
+    const responses = await Promise.all(
+      Array.from(
+        { length: 60 },
+        (_, n) => t.json("POST", "/orders", { items: { n }, order_price: n + 0.5 }, u.token),
+      ),
+    );
+    const created = await Promise.all(responses.map((r) => r.json()));
+    responses.forEach((r, n) => {
+      strictEqual(r.status, 201);
+      deepStrictEqual(created[n].items, { n });
+      strictEqual(created[n].order_price, n + 0.5);
+      strictEqual(r.headers.get("Location"), `/orders/${created[n].id}`);
+    });
+    const ids = created.map((o) => o.id as string);
+    const { sql } = t.deps;
+    // One transaction (xmin) per statement: fewer than one per order.
+    const [{ statements }] = await sql<{ statements: number }[]>`
+      select count(distinct xmin::text)::int as statements from orders where id = any(${ids})`;
+    ok(statements < ids.length, `${statements} statements for ${ids.length} orders`);
+    const events = await sql<
+      {
+        record_key: string;
+        record_value: string;
+        event_id: string;
+        headers: Record<string, string>;
+      }[]
+    >`
+      select record_key, record_value, event_id, headers from outbox
+      where record_key = any(${ids}) and topic = 'new_order'`;
+    strictEqual(events.length, ids.length, "one event per order");
+    for (const event of events) {
+      deepStrictEqual(JSON.parse(event.record_value), created[ids.indexOf(event.record_key)]);
+      strictEqual(event.headers["event-id"], event.event_id);
+      strictEqual(event.headers["event-type"], "order.created");
+    }
+    strictEqual(new Set(events.map((e) => e.event_id)).size, ids.length, "distinct event ids");
+  } finally {
+    await t.close();
+  }
+});
+
+test("a batch with a bad order fails only that order's request; each keeps its trace context", async () => {
+  const t = createTestApp();
+  try {
+    const u = await t.user("batch-bad");
+    const inserts = createOrderInserts(t.deps.sql, { maxInFlight: 1 });
+    const unknownUser = crypto.randomUUID(); // the foreign key refuses it (23503)
+    // Sent in one turn: the first goes alone, the next five wait and go together.
+    const results = await Promise.allSettled(
+      [u.id, u.id, unknownUser, u.id, u.id, u.id].map((id, n) => inserts.insert(order(id, n))),
+    );
+    strictEqual(results.filter((r) => r.status === "fulfilled").length, 5);
+    const failed = results[2];
+    ok(failed.status === "rejected" && (failed.reason as { code?: string }).code === "23503");
+    const ids = results.flatMap((r) => r.status === "fulfilled" ? [r.value.order.id] : []);
+    const rows = await t.deps.sql<{ record_key: string; traceparent: string }[]>`
+      select record_key, traceparent from outbox where record_key = any(${ids})`;
+    for (const row of rows) {
+      const n = ids.indexOf(row.record_key);
+      const sent = [0, 1, 3, 4, 5][n];
+      strictEqual(row.traceparent, order(u.id, sent).traceparent);
+    }
+    strictEqual(rows.length, 5);
+  } finally {
+    await t.close();
+  }
+});
+
+test("an order past its request's deadline is not written; the others of its batch are", async () => {
+  const t = createTestApp();
+  try {
+    const u = await t.user("batch-deadline");
+    const inserts = createOrderInserts(t.deps.sql);
+    const late: RequestScope = { abandoned: false, deadline: Date.now() - 1 };
+    const first = inserts.insert(order(u.id, 0));
+    const past = runInScope(late, () => inserts.insert(order(u.id, 1)));
+    const last = inserts.insert(order(u.id, 2));
+    await rejects(past, RequestAbandonedError);
+    const written = await Promise.all([first, last]);
+    deepStrictEqual(written.map((w) => w.order.items), [{ n: 0 }, { n: 2 }]);
+    const [{ n }] = await t.deps.sql<{ n: number }[]>`
+      select count(*)::int as n from orders where creator_id = ${u.id}`;
+    strictEqual(n, 2);
+  } finally {
+    await t.close();
+  }
+});
+
+test("a request cut off at its deadline cancels no other order of the batch it started", async () => {
+  const t = createTestApp();
+  const { sql } = t.deps;
+  let release = () => {};
+  try {
+    const u = await t.user("batch-cut-off");
+    // The user's count rows, held in a transaction: the batch's count trigger waits on them.
+    await sql`
+      insert into order_counts (creator_id, shard, n)
+      select ${u.id}, s, 0 from generate_series(0, 7) s on conflict do nothing`;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const holder = sql.begin(async (tx) => {
+      await tx`select 1 from order_counts where creator_id = ${u.id} for update`;
+      holding();
+      await released;
+    });
+    await held;
+    const inserts = createOrderInserts(sql);
+    const cutOff: RequestScope = { abandoned: false, deadline: Date.now() + 60_000 };
+    // The cut-off request's order comes first: its turn of the event loop sends the batch.
+    const abandoned = runInScope(cutOff, () => inserts.insert(order(u.id, 0)));
+    const other = inserts.insert(order(u.id, 1));
+    await waitFor(async () => {
+      const [{ waiting }] = await sql<{ waiting: number }[]>`
+        select count(*)::int as waiting from pg_stat_activity
+        where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`;
+      return waiting > 0;
+    }, { what: "the batch waiting on the held count rows" });
+    abandonQueries(cutOff); // what the deadline middleware does to a request cut off
+    release();
+    await holder;
+    const written = await Promise.all([abandoned, other]);
+    deepStrictEqual(written.map((w) => w.order.items), [{ n: 0 }, { n: 1 }]);
+  } finally {
+    release();
+    await t.close();
+  }
+});
