@@ -4,11 +4,10 @@
 // triggers (the counts, the outbox NOTIFY), once per batch instead of once per order; an order
 // that finds a statement slot free is sent at once. Each order keeps its request's deadline,
 // checked when its batch is sent and by PostgreSQL when it runs, so nothing is written for a
-// request already answered 503; the
-// statement runs outside any request's scope, so one request cut off cannot cancel the others'
-// orders. A batch that PostgreSQL refuses as a whole (a constraint or a value: nothing was
-// written) is retried order by order, so a bad one fails only its own request. Measured in
-// docs/performance.md.
+// request already answered 503. The statement runs outside any request's scope, so one request
+// cut off cannot cancel the others' orders. A batch that PostgreSQL refuses as a whole (a
+// constraint or a value: nothing was written) is retried order by order, so a bad one fails
+// only its own request. Measured in docs/performance.md.
 import type { Sql } from "../platform/db.ts";
 import { ORDER_CREATED } from "../../common/events/order-created.ts";
 import { enqueue } from "../../common/events/enqueue.ts";
