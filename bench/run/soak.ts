@@ -53,7 +53,7 @@ export function slope(xs: number[], ys: number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-export function soakMix(user: BenchUser, orderIds: string[]): SoakEntry[] {
+function soakMix(user: BenchUser, orderIds: string[]): SoakEntry[] {
   const json = "application/json";
   const entry = (
     label: string,
