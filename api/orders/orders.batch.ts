@@ -116,6 +116,11 @@ export function createOrderInserts(
         traceparent: input.traceparent ?? null,
       };
       return new Promise((resolve, reject) => {
+        // While PostgreSQL hangs the queue only grows: every batch's worth, the orders whose
+        // requests were answered 503 meanwhile go.
+        if (queue.length > 0 && queue.length % maxBatch === 0) {
+          for (const waiting of queue.splice(0)) if (notPastDeadline(waiting)) queue.push(waiting);
+        }
         queue.push({ order, deadline: deadline?.getTime() ?? null, resolve, reject });
         // The orders of this turn of the event loop go together.
         if (queue.length === 1) queueMicrotask(flush);

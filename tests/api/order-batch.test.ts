@@ -19,6 +19,39 @@ const order = (creatorId: string, n: number) => ({
   traceparent: `00-${n.toString(16).padStart(32, "0")}-00f067aa0ba902b7-01`,
 });
 
+/** Holds the user's count rows in a transaction, so a batch's count trigger waits on them
+ * (in PostgreSQL, with the batch's statement sent); resolves to the release. */
+async function holdCountRows(t: ReturnType<typeof createTestApp>, userId: string) {
+  const { sql } = t.deps;
+  await sql`
+    insert into order_counts (creator_id, shard, n)
+    select ${userId}, s, 0 from generate_series(0, 7) s on conflict do nothing`;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const holder = sql.begin(async (tx) => {
+    await tx`select 1 from order_counts where creator_id = ${userId} for update`;
+    holding();
+    await released;
+  });
+  await held;
+  return async () => {
+    release();
+    await holder;
+  };
+}
+
+/** Until a batch statement waits on a lock. */
+function batchWaiting(t: ReturnType<typeof createTestApp>) {
+  return waitFor(async () => {
+    const [{ waiting }] = await t.deps.sql<{ waiting: number }[]>`
+      select count(*)::int as waiting from pg_stat_activity
+      where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`;
+    return waiting > 0;
+  }, { what: "the batch waiting on the held count rows" });
+}
+
 test("orders sent together share statements, and each request gets its own order and event", async () => {
   const t = createTestApp();
   try {
@@ -114,40 +147,58 @@ test("an order past its request's deadline is not written; the others of its bat
 test("a request cut off at its deadline cancels no other order of the batch it started", async () => {
   const t = createTestApp();
   const { sql } = t.deps;
-  let release = () => {};
+  let releaseHeld = async () => {};
   try {
     const u = await t.user("batch-cut-off");
-    // The user's count rows, held in a transaction: the batch's count trigger waits on them.
-    await sql`
-      insert into order_counts (creator_id, shard, n)
-      select ${u.id}, s, 0 from generate_series(0, 7) s on conflict do nothing`;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const holder = sql.begin(async (tx) => {
-      await tx`select 1 from order_counts where creator_id = ${u.id} for update`;
-      holding();
-      await released;
-    });
-    await held;
+    releaseHeld = await holdCountRows(t, u.id);
     const inserts = createOrderInserts(sql);
     const cutOff: RequestScope = { abandoned: false, deadline: Date.now() + 60_000 };
     // The cut-off request's order comes first: its turn of the event loop sends the batch.
     const abandoned = runInScope(cutOff, () => inserts.insert(order(u.id, 0)));
     const other = inserts.insert(order(u.id, 1));
-    await waitFor(async () => {
-      const [{ waiting }] = await sql<{ waiting: number }[]>`
-        select count(*)::int as waiting from pg_stat_activity
-        where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`;
-      return waiting > 0;
-    }, { what: "the batch waiting on the held count rows" });
+    await batchWaiting(t);
     abandonQueries(cutOff); // what the deadline middleware does to a request cut off
-    release();
-    await holder;
+    await releaseHeld();
     const written = await Promise.all([abandoned, other]);
     deepStrictEqual(written.map((w) => w.order.items), [{ n: 0 }, { n: 1 }]);
   } finally {
-    release();
+    await releaseHeld();
+    await t.close();
+  }
+});
+
+test("while a batch hangs, waiting orders whose requests were answered 503 are dropped", async () => {
+  const t = createTestApp();
+  let releaseHeld = async () => {};
+  try {
+    const u = await t.user("batch-hang");
+    releaseHeld = await holdCountRows(t, u.id);
+    const inserts = createOrderInserts(t.deps.sql, { maxInFlight: 1, maxBatch: 2 });
+    const hanging = inserts.insert(order(u.id, 0));
+    hanging.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+    await batchWaiting(t);
+    const soon: RequestScope = { abandoned: false, deadline: Date.now() + 50 };
+    const expired = [1, 2].map((n) => runInScope(soon, () => inserts.insert(order(u.id, n))));
+    await waitFor(() => Date.now() > soon.deadline, { what: "the two requests' deadline" });
+    const next = inserts.insert(order(u.id, 3)); // a batch's worth waits: the queue is swept
+    // Bounded: without the sweep they would wait for the hung batch.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      Promise.allSettled(expired),
+      new Promise<"still waiting">((resolve) =>
+        timer = setTimeout(resolve, 2_000, "still waiting")
+      ),
+    ]);
+    clearTimeout(timer);
+    ok(Array.isArray(outcome), "the two orders were dropped while the batch hung");
+    for (const result of outcome) {
+      ok(result.status === "rejected" && result.reason instanceof RequestAbandonedError);
+    }
+    await releaseHeld();
+    deepStrictEqual((await hanging).order.items, { n: 0 });
+    deepStrictEqual((await next).order.items, { n: 3 });
+  } finally {
+    await releaseHeld();
     await t.close();
   }
 });
