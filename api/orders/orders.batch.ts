@@ -3,11 +3,11 @@
 // next one (up to `maxBatch`), so under load PostgreSQL commits, and runs its per-statement
 // triggers (the counts, the outbox NOTIFY), once per batch instead of once per order; an order
 // that finds a statement slot free is sent at once. Each order keeps its request's deadline,
-// checked when its batch is sent and by PostgreSQL when it runs, so nothing is written for a
-// request already answered 503. The statement runs outside any request's scope, so one request
-// cut off cannot cancel the others' orders. A batch that PostgreSQL refuses as a whole (a
-// constraint or a value: nothing was written) is retried order by order, so a bad one fails
-// only its own request. Measured in docs/performance.md.
+// checked when its batch is sent and by PostgreSQL as each row is inserted (a batch that then
+// waits on a lock can still commit a late one: docs/operations.md). The statement runs outside
+// any request's scope, so one request cut off cannot cancel the others' orders. A batch that
+// PostgreSQL refuses as a whole (nothing was written) is retried order by order, so a bad one
+// fails only its own request. Measured in docs/performance.md.
 import type { Sql } from "../platform/db.ts";
 import { ORDER_CREATED } from "../../common/events/order-created.ts";
 import { enqueue } from "../../common/events/enqueue.ts";
@@ -35,9 +35,11 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-/** PostgreSQL refused the statement as a whole: an integrity constraint (23) or a data
- * exception (22). Anything else (a lost connection) may have committed, and is not retried. */
-const refusedWhole = (error: unknown) => /^2[23]/.test(String((error as { code?: unknown }).code));
+/** PostgreSQL refused the statement as a whole, so nothing was written: an integrity constraint
+ * (23), a data exception (22), or a deadlock or serialization failure (40; batches lock several
+ * users' count rows). Anything else (a lost connection) may have committed: not retried. */
+const refusedWhole = (error: unknown) =>
+  /^(2[23]|40)/.test(String((error as { code?: unknown }).code));
 
 /** Drops an order whose request was answered 503 while it waited (PostgreSQL slow or down). */
 function notPastDeadline(waiting: Waiting): boolean {
@@ -87,7 +89,9 @@ export function createOrderInserts(
         for (const waiting of batch) waiting.reject(error);
         return;
       }
-      for (const waiting of batch) await write([waiting]).catch(waiting.reject);
+      for (const waiting of batch.filter(notPastDeadline)) {
+        await write([waiting]).catch(waiting.reject);
+      }
     }
   }
 
