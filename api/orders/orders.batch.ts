@@ -56,22 +56,19 @@ export function createOrderInserts(
   let inFlight = 0;
 
   async function write(batch: Waiting[]) {
-    const rows = await sql<OrderRow[]>`${
-      orderBatchInsertStatement(
-        sql,
-        batch.map((w) => w.order),
-        (fromV) =>
-          sql`, event as (${
-            enqueue(sql, ORDER_CREATED, {
-              key: sql`v.id::text`,
-              value: sql`v.value::text`,
-              eventId: sql`v.event_id`,
-              traceparent: sql`v.traceparent`,
-              from: fromV,
-            })
-          })`,
-      )
-    }`;
+    const event = enqueue(sql, ORDER_CREATED, {
+      key: sql`v.id::text`,
+      value: sql`v.value::text`,
+      eventId: sql`v.event_id`,
+      traceparent: sql`v.traceparent`,
+      from: sql`from v`,
+    });
+    const statement = orderBatchInsertStatement(
+      sql,
+      batch.map((w) => w.order),
+      sql`, event as (${event})`,
+    );
+    const rows = await sql<OrderRow[]>`${statement}`;
     const written = new Map(rows.map((row) => [row.id, row]));
     for (const waiting of batch) {
       const row = written.get(waiting.order.id);

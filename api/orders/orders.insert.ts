@@ -56,7 +56,7 @@ export interface BatchedOrder {
 export function orderBatchInsertStatement(
   sql: postgres.ISql,
   orders: BatchedOrder[],
-  ctes: (fromV: postgres.Fragment) => postgres.Fragment,
+  ctes: postgres.Fragment,
 ): postgres.Fragment {
   return sql`
     with input as (
@@ -71,6 +71,6 @@ export function orderBatchInsertStatement(
     ), v as (
       select o.id, ${sql.unsafe(ORDER_JSON_SQL)} as value, input.event_id, input.traceparent
       from o join input on input.id = o.id
-    )${ctes(sql`from v`)}
+    )${ctes}
     select * from o`;
 }

@@ -103,7 +103,7 @@ test("a batch with a bad order fails only that order's request; each keeps its t
     const u = await t.user("batch-bad");
     const inserts = createOrderInserts(t.deps.sql, { maxInFlight: 1 });
     const unknownUser = crypto.randomUUID(); // the foreign key refuses it (23503)
-    // Sent in one turn: the first goes alone, the next five wait and go together.
+    // Sent in one turn, so in one batch: refused as a whole, then retried order by order.
     const results = await Promise.allSettled(
       [u.id, u.id, unknownUser, u.id, u.id, u.id].map((id, n) => inserts.insert(order(id, n))),
     );
