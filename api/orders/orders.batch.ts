@@ -3,16 +3,19 @@
 // next one (up to `maxBatch`), so under load PostgreSQL commits, and runs its per-statement
 // triggers (the counts, the outbox NOTIFY), once per batch instead of once per order; an order
 // that finds a statement slot free is sent at once. Each order keeps its request's deadline,
-// checked when its batch is sent and by PostgreSQL as each row is inserted (a batch that then
-// waits on a lock can still commit a late one: docs/operations.md). The statement runs outside
-// any request's scope, so one request cut off cannot cancel the others' orders. A batch that
-// PostgreSQL refuses as a whole (nothing was written) is retried order by order, so a bad one
-// fails only its own request. Measured in docs/performance.md.
+// checked when its batch is sent and by PostgreSQL as each row is inserted, and a statement
+// still running at its orders' earliest deadline (waiting on a lock in its count trigger) is
+// cancelled then, so it cannot commit an order whose request was answered 503. The statement
+// runs outside any request's scope, so one request cut off cannot cancel the others' orders.
+// A batch that wrote nothing (PostgreSQL refused it as a whole, or it was cancelled at a
+// deadline) is retried order by order, so a bad or late one fails only its own request.
+// Measured in docs/performance.md.
 import type { Sql } from "../platform/db.ts";
 import { ORDER_CREATED } from "../../common/events/order-created.ts";
 import { enqueue } from "../../common/events/enqueue.ts";
 import { type OrderRow, toOrder } from "../../common/orders/order.ts";
 import {
+  cancelQuery,
   outsideRequest,
   RequestAbandonedError,
   requestDeadline,
@@ -48,6 +51,33 @@ function notPastDeadline(waiting: Waiting): boolean {
   return false;
 }
 
+/**
+ * The statement's rows, unless it still runs at the earliest of its orders' deadlines: then it
+ * is cancelled (rolled back, nothing written) and this throws RequestAbandonedError. Otherwise
+ * a batch waiting on a lock could commit, up to DB_STATEMENT_TIMEOUT_MS later, an order whose
+ * request was answered 503, and a client retrying without a key would get a duplicate.
+ */
+async function untilEarliestDeadline<T>(batch: Waiting[], query: Promise<T>): Promise<T> {
+  let earliest = Infinity;
+  for (const { deadline } of batch) {
+    if (deadline !== null && deadline < earliest) earliest = deadline;
+  }
+  if (earliest === Infinity) return await query;
+  let cancelled = false;
+  const timer = setTimeout(() => {
+    cancelled = true;
+    cancelQuery(query);
+  }, earliest - Date.now());
+  try {
+    return await query;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw cancelled && code === "57014" ? new RequestAbandonedError() : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createOrderInserts(
   sql: Sql,
   { maxInFlight = 2, maxBatch = 100 }: { maxInFlight?: number; maxBatch?: number } = {},
@@ -68,7 +98,7 @@ export function createOrderInserts(
       batch.map((w) => w.order),
       sql`, event as (${event})`,
     );
-    const rows = await sql<OrderRow[]>`${statement}`;
+    const rows = await untilEarliestDeadline(batch, sql<OrderRow[]>`${statement}`);
     const written = new Map(rows.map((row) => [row.id, row]));
     for (const waiting of batch) {
       const row = written.get(waiting.order.id);
@@ -82,7 +112,8 @@ export function createOrderInserts(
     try {
       await write(batch);
     } catch (error) {
-      if (batch.length === 1 || !refusedWhole(error)) {
+      const nothingWritten = refusedWhole(error) || error instanceof RequestAbandonedError;
+      if (batch.length === 1 || !nothingWritten) {
         for (const waiting of batch) waiting.reject(error);
         return;
       }

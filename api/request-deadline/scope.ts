@@ -60,13 +60,19 @@ export function abandonQueries(scope: RequestScope): void {
   for (const query of scope.queries ?? []) {
     // Queued (no backend yet) or running; done and never-run (fragments) ones are left alone.
     if (!query.executed || !(query.state === null || query.active)) continue;
-    const cancel = query.canceller;
-    query.canceller = null;
-    // Query.cancel() drops this promise; a cancel that fails (server hung) must not surface as
-    // an unhandled rejection, so the canceller is called here directly.
-    cancel?.(query)?.catch(() => {});
+    cancelQuery(query);
   }
   scope.queries?.clear();
+}
+
+/** Asks PostgreSQL to cancel the query (or drops it from the pool's queue); its await sees
+ * 57014. Query.cancel() drops the cancel's own promise; a cancel that fails (server hung) must
+ * not surface as an unhandled rejection, so the canceller is called here directly. */
+export function cancelQuery(query: PromiseLike<unknown> | QueryState): void {
+  const state = query as unknown as QueryState;
+  const cancel = state.canceller;
+  state.canceller = null;
+  cancel?.(state)?.catch(() => {});
 }
 
 function isQuery(value: unknown): value is QueryState {

@@ -202,3 +202,31 @@ test("while a batch hangs, waiting orders whose requests were answered 503 are d
     await t.close();
   }
 });
+
+test("a batch that waits on a lock past its orders' deadline is cancelled, commits none of them", async () => {
+  const t = createTestApp();
+  let releaseHeld = async () => {};
+  try {
+    const u = await t.user("batch-late-lock");
+    releaseHeld = await holdCountRows(t, u.id);
+    const inserts = createOrderInserts(t.deps.sql, { maxInFlight: 1 });
+    // Both in one batch: the first request's deadline comes soon, the second's much later.
+    const soon: RequestScope = { abandoned: false, deadline: Date.now() + 300 };
+    const later: RequestScope = { abandoned: false, deadline: Date.now() + 60_000 };
+    const late = runInScope(soon, () => inserts.insert(order(u.id, 0)));
+    const patient = runInScope(later, () => inserts.insert(order(u.id, 1)));
+    for (const pending of [late, patient]) pending.catch(() => {}); // awaited below
+    // The rows were inserted before the deadline; the statement waits in its count trigger.
+    await batchWaiting(t);
+    await rejects(late, RequestAbandonedError);
+    await releaseHeld();
+    // The patient order went again on its own, and only it was written.
+    deepStrictEqual((await patient).order.items, { n: 1 });
+    const rows = await t.deps.sql<{ items: unknown }[]>`
+      select items from orders where creator_id = ${u.id}`;
+    deepStrictEqual(rows.map((r) => r.items), [{ n: 1 }]);
+  } finally {
+    await releaseHeld();
+    await t.close();
+  }
+});
