@@ -34,7 +34,8 @@ export interface CachedOrder {
 export interface OrderCache {
   /** The cached order; `prefetched` is what the request's round trip already read, if any. */
   get(id: string, prefetched?: Prefetched["cache"]): Promise<CachedOrder | null>;
-  /** A fill (a read or a new order): best effort, since a lost fill leaves no entry older than
+  /** A fill (a read that missed; a new order is not written here: POST /orders stays off
+   * Redis, docs/performance.md): best effort, since a lost fill leaves no entry older than
    * the row behind (a change's own entry is `publish`ed). */
   put(entry: VersionedOrder): Promise<void>;
   /** A changed order's entry, sent even in redis.ts's fail-fast window and retried while the

@@ -25,6 +25,17 @@ test("GET fills order:<id> with the TTL from config; later GETs are served from 
   deepStrictEqual((await (await t.get(`/orders/${order.id}`, u.token)).json()).items, order.items);
 });
 
+test("a new order is cached by its first read, not by its creation (read-through)", async () => {
+  const u = await t.user();
+  const order = await t.order(u.token);
+  // Creating writes no Redis entry (the POST's cost: docs/performance.md).
+  strictEqual(await cached(order.id), null);
+  const first = await t.get(`/orders/${order.id}`, u.token);
+  strictEqual(first.status, 200);
+  deepStrictEqual(await first.json(), order);
+  deepStrictEqual((await cached(order.id))?.order, order);
+});
+
 test("PATCH replaces the cached order after commit", async () => {
   const u = await t.user();
   const order = await t.order(u.token);
