@@ -5,12 +5,19 @@ import { type Service, spawnService } from "./proc.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** deno.json's start task's arguments, with the entry point as an absolute path. */
-function startTaskArgs(): string[] {
+/** deno.json's start task: its leading `NAME=value` settings (the allocator's) and its
+ * arguments, with the entry point as an absolute path. */
+function startTask(): { env: Record<string, string>; args: string[] } {
   const task: string = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.start;
-  const [deno, ...args] = task.split(/\s+/);
+  const words = task.split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0] ?? "")) {
+    const [name, value] = words.shift()!.split("=");
+    env[name] = value;
+  }
+  const [deno, ...args] = words;
   if (deno !== "deno" || !args.includes("api/main.ts")) throw new Error(`odd start task: ${task}`);
-  return args.map((arg) => arg === "api/main.ts" ? `${ROOT}api/main.ts` : arg);
+  return { env, args: args.map((arg) => arg === "api/main.ts" ? `${ROOT}api/main.ts` : arg) };
 }
 
 /** The environment every such API gets; `rateLimit` applies to every limit. */
@@ -39,10 +46,11 @@ export function spawnApi(
     env?: Record<string, string>;
   },
 ): Service {
+  const task = startTask();
   return spawnService({
     name,
     cmd: Deno.execPath(),
-    args: startTaskArgs(),
-    env: { ...apiEnv({ port, secret, rateLimit }), ...env },
+    args: task.args,
+    env: { ...task.env, ...apiEnv({ port, secret, rateLimit }), ...env },
   });
 }
