@@ -172,3 +172,44 @@ test("token endpoint wants a form and the fields of its grant", async () => {
   deepStrictEqual(missing.errors.map((e: { path: string }) => e.path), ["body.password"]);
   await expectProblem(await t.form("/auth/token", { grant_type: "client_credentials" }), 422);
 });
+
+test("each authenticated orders route checks the caller's session once", async () => {
+  // Still authenticated at all: the one registration covers the bare collection path.
+  await expectProblem(await t.json("POST", "/orders", { items: {}, order_price: 1 }), 401);
+  const u = await t.user("check-once");
+  const order = await t.order(u.token);
+  const revocations = t.deps.revocations;
+  const check = revocations.check;
+  let calls = 0;
+  revocations.check = (...args) => {
+    calls++;
+    return check.apply(revocations, args);
+  };
+  try {
+    const requests: [string, () => Response | Promise<Response>][] = [
+      [
+        "POST /orders",
+        () => t.json("POST", "/orders", { items: { sku: 2 }, order_price: 3 }, u.token),
+      ],
+      ["GET /orders/{id}", () => t.get(`/orders/${order.id}`, u.token)],
+      ["GET /orders/user/{id}", () => t.get(`/orders/user/${u.id}`, u.token)],
+      [
+        "PATCH /orders/{id}",
+        () => t.json("PATCH", `/orders/${order.id}`, { status: "PENDING" }, u.token),
+      ],
+    ];
+    for (const [name, send] of requests) {
+      calls = 0;
+      const res = await send();
+      await res.body?.cancel();
+      ok(res.status < 300, `${name}: ${res.status}`);
+      // The fast read may answer the GET from the round trip alone, without the middleware.
+      ok(calls <= 1, `${name} checked the session ${calls} times`);
+      if (name !== "GET /orders/{id}") {
+        strictEqual(calls, 1, `${name} checked the session ${calls} times`);
+      }
+    }
+  } finally {
+    revocations.check = check;
+  }
+});
