@@ -15,6 +15,7 @@ import { ORDER_CREATED } from "../../common/events/order-created.ts";
 import { enqueue } from "../../common/events/enqueue.ts";
 import { type OrderRow, toOrder } from "../../common/orders/order.ts";
 import {
+  cancellable,
   cancelQuery,
   outsideRequest,
   RequestAbandonedError,
@@ -39,10 +40,16 @@ interface Waiting {
 }
 
 /** PostgreSQL refused the statement as a whole, so nothing was written: an integrity constraint
- * (23), a data exception (22), or a deadlock or serialization failure (40; batches lock several
- * users' count rows). Anything else (a lost connection) may have committed: not retried. */
+ * (23), a data exception (22), a deadlock or serialization failure (40; batches lock several
+ * users' count rows), or a cancel (57014: a statement timeout, or a cancel meant for the statement
+ * before it on the connection that arrived late; the statement runs alone, so it rolls back).
+ * Anything else (a lost connection) may have committed: not retried. */
 const refusedWhole = (error: unknown) =>
-  /^(2[23]|40)/.test(String((error as { code?: unknown }).code));
+  /^(2[23]|40|57014$)/.test(String((error as { code?: unknown }).code));
+
+/** How often a batch past its deadline that is still sent behind another statement on its
+ * connection is looked at again, to cancel it once it runs (scope.ts, cancellable). */
+const PIPELINED_RECHECK_MS = 5;
 
 /** Drops an order whose request was answered 503 while it waited (PostgreSQL slow or down). */
 function notPastDeadline(waiting: Waiting): boolean {
@@ -64,10 +71,15 @@ async function untilEarliestDeadline<T>(batch: Waiting[], query: Promise<T>): Pr
   }
   if (earliest === Infinity) return await query;
   let cancelled = false;
-  const timer = setTimeout(() => {
+  const cancelOnceRunning = () => {
+    if (!cancellable(query)) {
+      timer = setTimeout(cancelOnceRunning, PIPELINED_RECHECK_MS);
+      return;
+    }
     cancelled = true;
     cancelQuery(query);
-  }, earliest - Date.now());
+  };
+  let timer = setTimeout(cancelOnceRunning, earliest - Date.now());
   try {
     return await query;
   } catch (error) {
@@ -117,8 +129,9 @@ export function createOrderInserts(
         for (const waiting of batch) waiting.reject(error);
         return;
       }
-      for (const waiting of batch.filter(notPastDeadline)) {
-        await write([waiting]).catch(waiting.reject);
+      // Each deadline is checked as its turn comes: the ones before it took time.
+      for (const waiting of batch) {
+        if (notPastDeadline(waiting)) await write([waiting]).catch(waiting.reject);
       }
     }
   }

@@ -58,11 +58,23 @@ export function requestDeadline(): Date | null {
 export function abandonQueries(scope: RequestScope): void {
   scope.abandoned = true;
   for (const query of scope.queries ?? []) {
-    // Queued (no backend yet) or running; done and never-run (fragments) ones are left alone.
-    if (!query.executed || !(query.state === null || query.active)) continue;
+    // A query sent behind another statement checks the deadline itself when it runs.
+    if (!cancellable(query)) continue;
     cancelQuery(query);
   }
   scope.queries?.clear();
+}
+
+/**
+ * Whether a cancel can be sent to the query now: queued for a connection (it is dropped) or
+ * running (PostgreSQL cancels it). Not a never-run one (a fragment), nor one sent behind another
+ * statement on a busy connection: cancelled there, postgres.js 3.4.9 drops it from the
+ * connection's list and gives its replies to the statement after it (src/connection.js, at
+ * ReadyForQuery), so its own promise never settles and the other gets the wrong rows.
+ */
+export function cancellable(query: PromiseLike<unknown> | QueryState): boolean {
+  const state = query as unknown as QueryState;
+  return state.executed && (state.state === null || state.active);
 }
 
 /** Asks PostgreSQL to cancel the query (or drops it from the pool's queue); its await sees

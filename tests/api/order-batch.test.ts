@@ -5,6 +5,7 @@ import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { createTestApp, test } from "../helpers/app.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { createOrderInserts } from "../../api/orders/orders.batch.ts";
+import { createSql } from "../../api/platform/db.ts";
 import {
   abandonQueries,
   RequestAbandonedError,
@@ -225,6 +226,99 @@ test("a batch that waits on a lock past its orders' deadline is cancelled, commi
     const rows = await t.deps.sql<{ items: unknown }[]>`
       select items from orders where creator_id = ${u.id}`;
     deepStrictEqual(rows.map((r) => r.items), [{ n: 1 }]);
+  } finally {
+    await releaseHeld();
+    await t.close();
+  }
+});
+
+/** The promise, or a rejection once `ms` have passed: a hang fails the test instead of the run. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+test("a batch past its deadline while sent behind another statement is cancelled once it runs, and no reply goes astray", async () => {
+  const t = createTestApp();
+  // One connection: postgres.js pipelines the batch, then a query, behind a running statement.
+  const db = createSql(t.config.db, { max: 1, applicationName: "order-batch-pipelined-test" });
+  const queries: { executed?: boolean; state?: unknown; active?: boolean }[] = [];
+  const watched = new Proxy(db, {
+    apply(target, self, args) {
+      const query = Reflect.apply(target, self, args);
+      queries.push(query);
+      return query;
+    },
+  });
+  let releaseHeld = async () => {};
+  let sleeping: Promise<unknown> = Promise.resolve();
+  try {
+    const u = await t.user("batch-pipelined");
+    const inserts = createOrderInserts(watched, { maxInFlight: 1 });
+    const patience = (): RequestScope => ({ abandoned: false, deadline: Date.now() + 60_000 });
+    // Prepared on the connection by a first batch, so the next is pipelined without a describe.
+    await runInScope(patience(), () => inserts.insert(order(u.id, 9)));
+    releaseHeld = await holdCountRows(t, u.id);
+    sleeping = db`select pg_sleep(0.5)`.execute();
+    const soon: RequestScope = { abandoned: false, deadline: Date.now() + 150 };
+    const late = runInScope(soon, () => inserts.insert(order(u.id, 0)));
+    const patient = runInScope(patience(), () => inserts.insert(order(u.id, 1)));
+    for (const pending of [late, patient]) pending.catch(() => {}); // awaited below
+    await waitFor(() => queries.some((q) => q.executed && q.state && !q.active), {
+      what: "the batch sent behind the sleep",
+    });
+    const after = db<{ x: number }[]>`select 42 as x`.execute();
+    after.catch(() => {}); // awaited below
+    // Its deadline passed while it waited its turn; it ran into the held count rows, then.
+    await rejects(within(late, 10_000, "the late order"), RequestAbandonedError);
+    deepStrictEqual([...await within(after, 10_000, "the query after the batch")], [{ x: 42 }]);
+    await releaseHeld();
+    deepStrictEqual((await within(patient, 10_000, "the patient order")).order.items, { n: 1 });
+    const rows = await t.deps.sql<{ items: { n: number } }[]>`
+      select items from orders where creator_id = ${u.id}`;
+    deepStrictEqual(rows.map((r) => r.items.n).sort(), [1, 9]);
+  } finally {
+    await releaseHeld();
+    await sleeping.catch(() => {});
+    await db.end({ timeout: 1 });
+    await t.close();
+  }
+});
+
+test("a batch stopped by a cancel it did not ask for wrote nothing, and its orders go again one by one", async () => {
+  const t = createTestApp();
+  let releaseHeld = async () => {};
+  try {
+    const u = await t.user("batch-stray-cancel");
+    releaseHeld = await holdCountRows(t, u.id);
+    const inserts = createOrderInserts(t.deps.sql, { maxInFlight: 1 });
+    const scope = (): RequestScope => ({ abandoned: false, deadline: Date.now() + 60_000 });
+    const created = [1, 2].map((n) => runInScope(scope(), () => inserts.insert(order(u.id, n))));
+    for (const pending of created) pending.catch(() => {}); // awaited below
+    await batchWaiting(t);
+    // A cancel sent for the statement before it on the connection, arriving late, stops this one.
+    const [waiting] = await t.deps.sql<{ pid: number; started: Date }[]>`
+      select pid, query_start as started from pg_stat_activity
+      where wait_event_type = 'Lock' and query like '%jsonb_to_recordset%'`;
+    await t.deps.sql`select pg_cancel_backend(${waiting.pid})`;
+    await waitFor(async () => {
+      const [{ still }] = await t.deps.sql<{ still: number }[]>`
+        select count(*)::int as still from pg_stat_activity
+        where pid = ${waiting.pid} and query_start = ${waiting.started}
+          and wait_event_type = 'Lock'`;
+      return still === 0;
+    }, { what: "the cancelled batch to end" });
+    await releaseHeld();
+    const written = await Promise.all(
+      created.map((pending, i) => within(pending, 10_000, `order ${i + 1}`)),
+    );
+    deepStrictEqual(written.map((w) => w.order.items), [{ n: 1 }, { n: 2 }]);
+    const rows = await t.deps.sql<{ items: { n: number } }[]>`
+      select items from orders where creator_id = ${u.id}`;
+    deepStrictEqual(rows.map((r) => r.items.n).sort(), [1, 2]);
   } finally {
     await releaseHeld();
     await t.close();
