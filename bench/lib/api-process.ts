@@ -12,8 +12,9 @@ function startTask(): { env: Record<string, string>; args: string[] } {
   const words = task.split(/\s+/);
   const env: Record<string, string> = {};
   while (/^[A-Z_]+=/.test(words[0] ?? "")) {
-    const [name, value] = words.shift()!.split("=");
-    env[name] = value;
+    const setting = words.shift()!;
+    const at = setting.indexOf("=");
+    env[setting.slice(0, at)] = setting.slice(at + 1); // a value may hold "=" too
   }
   const [deno, ...args] = words;
   if (deno !== "deno" || !args.includes("api/main.ts")) throw new Error(`odd start task: ${task}`);
