@@ -241,6 +241,16 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** A request scope whose deadline is far off. */
+const patientScope = (): RequestScope => ({ abandoned: false, deadline: Date.now() + 60_000 });
+
+/** The `n` of every order the user has in PostgreSQL, sorted. */
+async function committedNumbers(t: ReturnType<typeof createTestApp>, userId: string) {
+  const rows = await t.deps.sql<{ items: { n: number } }[]>`
+    select items from orders where creator_id = ${userId}`;
+  return rows.map((r) => r.items.n).sort();
+}
+
 test("a batch past its deadline while sent behind another statement is cancelled once it runs, and no reply goes astray", async () => {
   const t = createTestApp();
   // One connection: postgres.js pipelines the batch, then a query, behind a running statement.
@@ -258,14 +268,13 @@ test("a batch past its deadline while sent behind another statement is cancelled
   try {
     const u = await t.user("batch-pipelined");
     const inserts = createOrderInserts(watched, { maxInFlight: 1 });
-    const patience = (): RequestScope => ({ abandoned: false, deadline: Date.now() + 60_000 });
     // Prepared on the connection by a first batch, so the next is pipelined without a describe.
-    await runInScope(patience(), () => inserts.insert(order(u.id, 9)));
+    await runInScope(patientScope(), () => inserts.insert(order(u.id, 9)));
     releaseHeld = await holdCountRows(t, u.id);
     sleeping = db`select pg_sleep(0.5)`.execute();
     const soon: RequestScope = { abandoned: false, deadline: Date.now() + 150 };
     const late = runInScope(soon, () => inserts.insert(order(u.id, 0)));
-    const patient = runInScope(patience(), () => inserts.insert(order(u.id, 1)));
+    const patient = runInScope(patientScope(), () => inserts.insert(order(u.id, 1)));
     for (const pending of [late, patient]) pending.catch(() => {}); // awaited below
     await waitFor(() => queries.some((q) => q.executed && q.state && !q.active), {
       what: "the batch sent behind the sleep",
@@ -277,9 +286,7 @@ test("a batch past its deadline while sent behind another statement is cancelled
     deepStrictEqual([...await within(after, 10_000, "the query after the batch")], [{ x: 42 }]);
     await releaseHeld();
     deepStrictEqual((await within(patient, 10_000, "the patient order")).order.items, { n: 1 });
-    const rows = await t.deps.sql<{ items: { n: number } }[]>`
-      select items from orders where creator_id = ${u.id}`;
-    deepStrictEqual(rows.map((r) => r.items.n).sort(), [1, 9]);
+    deepStrictEqual(await committedNumbers(t, u.id), [1, 9]);
   } finally {
     await releaseHeld();
     await sleeping.catch(() => {});
@@ -295,8 +302,9 @@ test("a batch stopped by a cancel it did not ask for wrote nothing, and its orde
     const u = await t.user("batch-stray-cancel");
     releaseHeld = await holdCountRows(t, u.id);
     const inserts = createOrderInserts(t.deps.sql, { maxInFlight: 1 });
-    const scope = (): RequestScope => ({ abandoned: false, deadline: Date.now() + 60_000 });
-    const created = [1, 2].map((n) => runInScope(scope(), () => inserts.insert(order(u.id, n))));
+    const created = [1, 2].map((n) =>
+      runInScope(patientScope(), () => inserts.insert(order(u.id, n)))
+    );
     for (const pending of created) pending.catch(() => {}); // awaited below
     await batchWaiting(t);
     // A cancel sent for the statement before it on the connection, arriving late, stops this one.
@@ -316,9 +324,7 @@ test("a batch stopped by a cancel it did not ask for wrote nothing, and its orde
       created.map((pending, i) => within(pending, 10_000, `order ${i + 1}`)),
     );
     deepStrictEqual(written.map((w) => w.order.items), [{ n: 1 }, { n: 2 }]);
-    const rows = await t.deps.sql<{ items: { n: number } }[]>`
-      select items from orders where creator_id = ${u.id}`;
-    deepStrictEqual(rows.map((r) => r.items.n).sort(), [1, 2]);
+    deepStrictEqual(await committedNumbers(t, u.id), [1, 2]);
   } finally {
     await releaseHeld();
     await t.close();
